@@ -1,0 +1,1 @@
+"""Stance and sentiment classification of brand mentions."""
