@@ -1,0 +1,1 @@
+"""Detect and notify: escalation rules over classified mentions, incidents, and the pagers."""

@@ -1,0 +1,1 @@
+"""Ingest: untrusted bytes on mentions.raw become validated, brand-tagged mentions."""

@@ -1,0 +1,161 @@
+"""Mention JSON v1 (design.md): bytes become a Mention or an Invalid(reason), never an exception."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok", "reddit", "youtube",
+                   "trustpilot", "forum", "news", "review", "other"]
+
+
+class _Author(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: StrictStr | None = None
+    handle: StrictStr | None = None
+    name: StrictStr | None = None
+    followers: StrictInt | None = Field(default=None, ge=0)
+    verified: StrictBool | None = None
+    is_brand: StrictBool = False
+
+
+class _Thread(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    root_id: StrictStr | None = None
+    parent_id: StrictStr | None = None
+
+
+class _MentionV1(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: StrictStr = Field(min_length=1)
+    platform: Platform
+    created_at: StrictStr
+    text: StrictStr
+    lang: StrictStr | None = None
+    url: StrictStr | None = None
+    author: _Author = _Author()
+    brand: StrictStr | None = None
+    thread: _Thread = _Thread()
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Why a record was refused: `reason` for a person, `kind` a bounded metric label."""
+
+    reason: str
+    kind: str = "invalid_field"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A validated mention: `record` is the JSON object as it travels on, unknown fields kept."""
+
+    record: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def id(self) -> str:
+        return str(self.record["id"])
+
+    @property
+    def text(self) -> str:
+        return str(self.record["text"])
+
+    @property
+    def brand(self) -> str | None:
+        return self.record.get("brand")
+
+    @property
+    def root_id(self) -> str:
+        return str(self.record["thread"].get("root_id") or self.id)
+
+    @property
+    def parent_id(self) -> str | None:
+        return self.record["thread"].get("parent_id")
+
+    @property
+    def followers(self) -> int:
+        return int(self.record["author"].get("followers") or 0)
+
+    @property
+    def is_brand_account(self) -> bool:
+        return bool(self.record["author"].get("is_brand"))
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def parse_time(value: str) -> datetime | Invalid:
+    """RFC 3339 with a UTC offset; a naive time is ambiguous and refused."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return Invalid(f"created_at: {value[:40]!r} is not an RFC 3339 date-time", "bad_date")
+    if moment.tzinfo is None:
+        return Invalid(f"created_at: {value[:40]!r} has no UTC offset (e.g. +01:00 or Z)", "bad_date")
+    return moment
+
+
+def normalise_text(text: str) -> str:
+    """NFC, control characters out (newlines and tabs stay), outer whitespace trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    kept = (ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return "".join(kept).strip()
+
+
+def decode(value: bytes | None) -> dict[str, Any] | Invalid:
+    if not value:
+        return Invalid("empty message: expected one mention JSON object", "not_json")
+    try:
+        document = json.loads(value.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Invalid(f"not UTF-8: {error.reason} at byte {error.start}", "not_utf8")
+    except (json.JSONDecodeError, RecursionError) as error:
+        return Invalid(f"not JSON: {error}"[:200], "not_json")
+    if not isinstance(document, dict):
+        return Invalid(f"expected a JSON object, got a JSON {type(document).__name__}", "not_json")
+    return document
+
+
+def _first_problem(error: ValidationError) -> Invalid:
+    problem = error.errors()[0]
+    key = ".".join(str(part) for part in problem["loc"])
+    if problem["type"] == "missing":
+        return Invalid(f"{key}: required field is missing", "missing_field")
+    return Invalid(f"{key}: {problem['msg']}", "invalid_field")
+
+
+def from_document(document: dict[str, Any], max_text_chars: int) -> Mention | Invalid:
+    try:
+        checked = _MentionV1.model_validate(document)
+    except ValidationError as error:
+        return _first_problem(error)
+    moment = parse_time(checked.created_at)
+    if isinstance(moment, Invalid):
+        return moment
+    text = normalise_text(checked.text)
+    if not text:
+        return Invalid("text: empty after normalisation", "empty_text")
+    record = checked.model_dump(mode="json", exclude_none=False)
+    flags = [flag for flag in record.get("flags", []) if isinstance(flag, str)]
+    if len(text) > max_text_chars:
+        text = text[:max_text_chars]
+        flags.append("truncated")
+    record.update(text=text, flags=sorted(set(flags)))
+    return Mention(record=record, created_at=moment)
+
+
+def parse(value: bytes | None, max_text_chars: int = 20_000) -> Mention | Invalid:
+    """Never raises: every input is either a Mention or an Invalid with a reason a person can act on."""
+    try:
+        document = decode(value)
+        if isinstance(document, Invalid):
+            return document
+        return from_document(document, max_text_chars)
+    except Exception as error:  # noqa: BLE001 - the contract is "never raises"; keep the record
+        return Invalid(f"unreadable mention ({type(error).__name__})", "unreadable")

@@ -1,0 +1,5 @@
+import sys
+
+from luisterpost.cli import main
+
+sys.exit(main())

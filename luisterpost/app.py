@@ -1,0 +1,91 @@
+"""Builds the stages from the configuration and runs them, one thread per stage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from alerts.notifier import Notifier
+from alerts.receivers import build_receivers
+from alerts.rules_config import load_rules
+from classify.registry import load_classifier
+from classify.worker import ClassifyWorker
+from ingest.brands import load_brands
+from ingest.ingester import Ingester
+from luisterpost import kafka
+from luisterpost.config import Config
+from luisterpost.loop import Processor, StageLoop
+from luisterpost.metrics import Metrics
+from luisterpost.stages.classify import ClassifyStage
+from luisterpost.stages.detect import DetectStage
+from luisterpost.stages.ingest import IngestStage
+from luisterpost.stages.notify import NotifyStage
+
+log = logging.getLogger(__name__)
+
+STAGES = ("ingest", "classify", "detect", "notify")
+
+
+class Pipeline:
+    def __init__(self, config: Config, bootstrap: str, stages: tuple[str, ...], metrics: Metrics,
+                 stopping: threading.Event) -> None:
+        self.config, self.bootstrap, self.metrics, self.stopping = config, bootstrap, metrics, stopping
+        self.topics = kafka.Topics.with_prefix(config.kafka.topic_prefix)
+        self.loops = [self._loop(self._processor(stage)) for stage in stages]
+        self._threads: list[threading.Thread] = []
+
+    def _processor(self, stage: str) -> Processor:
+        config = self.config
+        if stage == "ingest":
+            ingester = Ingester(config.ingest, load_brands(config.ingest.brands_file))
+            return IngestStage(ingester, self.topics, config.ingest, self.metrics)
+        if stage == "classify":
+            worker = ClassifyWorker(load_classifier(config.classify.model), config.classify.parent_cache)
+            return ClassifyStage(worker, self.topics, config.classify.batch_size, self.metrics)
+        if stage == "detect":
+            lateness = timedelta(seconds=config.detect.allowed_lateness_s)
+            return DetectStage(load_rules(config.detect.rules_file), lateness, self.topics, self.metrics,
+                               self._read_incidents)
+        notifier = Notifier(build_receivers(config.notify), self.stopping, config.notify.backoff_initial_s,
+                            config.notify.backoff_max_s,
+                            lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc())
+        return NotifyStage(notifier, self.topics, self.metrics)
+
+    def _loop(self, processor: Processor) -> StageLoop:
+        group = f"{self.config.kafka.group_prefix}.{processor.stage}"
+        consumer = kafka.consumer(self.config.kafka, self.bootstrap, group)
+        producer = kafka.producer(self.config.kafka, self.bootstrap)
+        return StageLoop(processor, consumer, producer, self.metrics, self.stopping,
+                         self.config.kafka.commit_interval_s, self.config.kafka.max_poll_records)
+
+    def _read_incidents(self) -> list[bytes]:
+        reader = kafka.consumer(self.config.kafka, self.bootstrap, None)
+        try:
+            partitions = kafka.partitions_of(reader, self.topics.incidents)
+            return [record.value for record in kafka.read_to_end(reader, partitions)] if partitions else []
+        finally:
+            reader.close()
+
+    def start(self) -> Pipeline:
+        for loop in self.loops:
+            thread = threading.Thread(target=loop.run, name=loop.processor.stage, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def join(self, timeout_s: float = 60) -> bool:
+        """Wait for every stage to drain; True when all stopped cleanly."""
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads) and not any(l.failed for l in self.loops)
+
+    def live(self) -> dict[str, bool]:
+        limit = self.config.http.liveness_timeout_s
+        return {l.processor.stage: time.monotonic() - l.last_turn < limit and l.failed is None
+                for l in self.loops}
+
+    def ready(self) -> dict[str, bool]:
+        return {l.processor.stage: l.assigned and l.processor.ready() for l in self.loops}

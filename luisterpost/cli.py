@@ -1,0 +1,126 @@
+"""The command line of design.md: run, replay, classify, eval, broker (and demo, the embedded default)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from luisterpost import __version__
+from luisterpost.app import STAGES
+from luisterpost.config import Config, ConfigError, load
+
+log = logging.getLogger("luisterpost")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="luisterpost", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"luisterpost {__version__}")
+    parser.add_argument("--config", type=Path, default=os.environ.get("LUISTERPOST_CONFIG") or None,
+                        help="YAML configuration (or LUISTERPOST_CONFIG); defaults are documented in README")
+    parser.add_argument("--log-level", default=os.environ.get("LUISTERPOST_LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a stage (or all) as a daemon")
+    run.add_argument("stage", choices=(*STAGES, "all"))
+    run.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP); "
+                                         "none: an embedded broker")
+    replay = commands.add_parser("replay", help="a JSON-lines file of mentions through the whole pipeline")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--incidents-out", type=Path, required=True)
+    replay.add_argument("--bootstrap")
+    classify = commands.add_parser("classify", help="classify a CSV with a text column")
+    classify.add_argument("file", type=Path)
+    classify.add_argument("--out", type=Path, required=True)
+    evaluate = commands.add_parser("eval", help="score the classifier on a labelled CSV")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", action="store_true")
+    commands.add_parser("broker", help="the embedded Kafka-protocol broker in the foreground")
+    demo = commands.add_parser("demo", help="embedded broker + bundled demo stream, pages printed")
+    demo.add_argument("--speed", type=float, default=720.0, help="event time per wall time (default 720)")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load(args.config)
+    bootstrap = getattr(args, "bootstrap", None)
+    if bootstrap:
+        config = config.model_copy(update={"kafka": config.kafka.model_copy(update={"bootstrap": bootstrap})})
+    return config
+
+
+def _run(config: Config, stage: str) -> int:
+    from luisterpost.metrics import Metrics
+    from luisterpost.runner import bootstrap_for, running, stop_on_signals
+
+    stopping = threading.Event()
+    stop_on_signals(stopping)
+    stages = STAGES if stage == "all" else (stage,)
+    with bootstrap_for(config) as bootstrap, running(config, bootstrap, stages, Metrics(), stopping) as run:
+        stopping.wait()
+    failed = [loop.processor.stage for loop in run.pipeline.loops if loop.failed]
+    if failed:
+        log.error("stopped with failures in: %s", ", ".join(failed))
+    return 1 if failed else 0
+
+
+def _broker() -> int:
+    from luisterpost.broker import EmbeddedBroker
+    from luisterpost.runner import stop_on_signals
+
+    stopping = threading.Event()
+    stop_on_signals(stopping)
+    port = int(os.environ.get("LUISTERPOST_BROKER_PORT", "9092"))
+    with EmbeddedBroker(port=port) as broker:
+        print(f"embedded broker on {broker.bootstrap} (memory storage); Ctrl-C stops", flush=True)
+        stopping.wait()
+    return 0
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "broker":
+        return _broker()
+    config = _config(args)
+    if args.command == "run":
+        return _run(config, args.stage)
+    if args.command == "demo":
+        from luisterpost.demo import demo
+
+        return demo(config, args.speed)
+    if args.command == "replay":
+        from luisterpost.replay import replay
+
+        fed = replay(config, args.file, args.incidents_out)
+        events = sum(1 for line in args.incidents_out.read_text(encoding="utf-8").splitlines() if line)
+        print(f"replayed {fed} records; {events} incident events written to {args.incidents_out}")
+        return 0
+    from classify.registry import load_classifier
+    from luisterpost import offline
+
+    classifier = load_classifier(config.classify.model)
+    if args.command == "classify":
+        count = offline.classify_file(classifier, args.file, args.out, config.classify.batch_size)
+        print(f"classified {count} rows into {args.out}", file=sys.stderr)
+        return 0
+    report = offline.evaluate_file(classifier, args.file, config.classify.batch_size)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else offline.render(report))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    try:
+        return _dispatch(args)
+    except ConfigError as error:
+        print(f"luisterpost: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""One frozen, typed configuration, validated at start. Unknown keys are errors that name the key."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaConfig(_Section):
+    bootstrap: str | None = None  # None: start the embedded broker
+    topic_prefix: str = ""
+    group_prefix: str = "luisterpost"
+    partitions: int = Field(default=6, ge=1)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    session_timeout_ms: int = Field(default=6000, ge=1000)
+    heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    commit_interval_s: float = Field(default=1.0, ge=0)
+    max_poll_records: int = Field(default=256, ge=1)
+    max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+
+
+class IngestConfig(_Section):
+    brands_file: Path | None = None  # None: the bundled brands.yaml
+    max_text_chars: int = Field(default=20_000, ge=1)
+    dedup_capacity: int = Field(default=200_000, ge=1)
+    languages: tuple[str, ...] = ("nl", "en", "de", "fr", "es", "it", "pl", "tr", "ar")
+    # Stop loudly instead of draining a topic into the DLQ when nearly everything is invalid.
+    halt_invalid_ratio: float = Field(default=0.9, gt=0, le=1)
+    halt_window: int = Field(default=200, ge=10)
+
+
+class ClassifyConfig(_Section):
+    model: str = "lexicon"
+    batch_size: int = Field(default=32, ge=1)
+    parent_cache: int = Field(default=100_000, ge=1)
+
+
+class DetectConfig(_Section):
+    rules_file: Path | None = None  # None: the bundled rules.yaml
+    allowed_lateness_s: float = Field(default=300, ge=0)
+
+
+class ReceiverConfig(_Section):
+    name: str
+    type: Literal["console", "webhook", "jsonl"]
+    url: str | None = None
+    path: Path | None = None
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+    severities: tuple[Literal["critical", "error", "warning", "info"], ...] = (
+        "critical", "error", "warning", "info")
+
+
+class NotifyConfig(_Section):
+    receivers: tuple[ReceiverConfig, ...] = (ReceiverConfig(name="console", type="console"),)
+    timeout_s: float = Field(default=10, gt=0)
+    backoff_initial_s: float = Field(default=0.5, gt=0)
+    backoff_max_s: float = Field(default=60, gt=0)
+
+
+class HttpConfig(_Section):
+    address: str = "127.0.0.1:9464"
+    liveness_timeout_s: float = Field(default=120, gt=0)
+
+
+class Config(_Section):
+    kafka: KafkaConfig = KafkaConfig()
+    ingest: IngestConfig = IngestConfig()
+    classify: ClassifyConfig = ClassifyConfig()
+    detect: DetectConfig = DetectConfig()
+    notify: NotifyConfig = NotifyConfig()
+    http: HttpConfig = HttpConfig()
+
+
+ENV_OVERRIDES = {
+    "LUISTERPOST_BOOTSTRAP": ("kafka", "bootstrap"),
+    "LUISTERPOST_HTTP_ADDRESS": ("http", "address"),
+    "LUISTERPOST_TOPIC_PREFIX": ("kafka", "topic_prefix"),
+    "LUISTERPOST_MODEL": ("classify", "model"),
+    "LUISTERPOST_KAFKA_SASL_PASSWORD": ("kafka", "sasl_password"),
+}
+
+
+def describe(error: ValidationError) -> str:
+    """Name every bad key as a dotted path, the way a person looks it up in the file."""
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
+        lines.append(f"{key}: {message}")
+    return "invalid configuration: " + "; ".join(lines)
+
+
+def build(raw: dict[str, Any], environ: dict[str, str] | None = None) -> Config:
+    merged: dict[str, Any] = {section: dict(values) if isinstance(values, dict) else values
+                              for section, values in raw.items()}
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = (os.environ if environ is None else environ).get(variable)
+        if value:
+            target = merged.setdefault(section, {})
+            if isinstance(target, dict):
+                target[key] = value
+    try:
+        return Config.model_validate(merged)
+    except ValidationError as error:
+        raise ConfigError(describe(error)) from None
+
+
+def load(path: Path | None, environ: dict[str, str] | None = None) -> Config:
+    raw: Any = {}
+    if path is not None:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"cannot read configuration {path}: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"configuration {path} must be a mapping of sections, not {type(raw).__name__}")
+    return build(raw, environ)
+
+
+def bundled(name: str) -> str:
+    """The text of a file shipped in luisterpost/defaults."""
+    return resources.files("luisterpost.defaults").joinpath(name).read_text(encoding="utf-8")

@@ -1,0 +1,80 @@
+"""`luisterpost classify` and `luisterpost eval`: CSV files through the classifier, in batches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from classify.evaluate import head_report
+from classify.labels import HEADS
+from classify.model import Classification, Classifier, Post
+from luisterpost.config import ConfigError
+
+
+def read_posts(path: Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}")
+    return frame
+
+
+def posts_of(frame: pd.DataFrame) -> list[Post]:
+    parents = frame["parent_text"] if "parent_text" in frame.columns else [""] * len(frame)
+    return [Post(text=text, parent_text=parent or None) for text, parent in zip(frame["text"], parents,
+                                                                                  strict=True)]
+
+
+def classify_all(classifier: Classifier, posts: list[Post], batch_size: int,
+                 progress: bool = True) -> list[Classification]:
+    results: list[Classification] = []
+    with tqdm(total=len(posts), unit="post", disable=not progress, desc=classifier.name) as bar:
+        for start in range(0, len(posts), batch_size):
+            batch = posts[start:start + batch_size]
+            results += classifier.classify(batch)
+            bar.update(len(batch))
+    return results
+
+
+def classify_file(classifier: Classifier, source: Path, out: Path, batch_size: int) -> int:
+    results = classify_all(classifier, posts_of(read_posts(source)), batch_size)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as sink:
+        for result in results:
+            sink.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    return len(results)
+
+
+def evaluate_file(classifier: Classifier, source: Path, batch_size: int) -> dict[str, Any]:
+    frame = read_posts(source, ("text", "stance", "sentiment"))
+    results = classify_all(classifier, posts_of(frame), batch_size)
+    report: dict[str, Any] = {"file": str(source), "model": {"name": classifier.name,
+                                                           "version": classifier.version}}
+    for head, labels in HEADS.items():
+        scored = [(gold, getattr(result, head)) for gold, result in zip(frame[head], results, strict=True)
+                  if gold]  # an empty label is not scored for that head
+        gold, predicted = [g for g, _ in scored], [p for _, p in scored]
+        unknown = sorted(set(gold) - set(labels))
+        if unknown:
+            raise ConfigError(f"{source}: column {head} has unknown labels {unknown}; expected {list(labels)}")
+        report[head] = head_report(gold, predicted, labels)
+    return report
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [f"{report['file']} with {report['model']['name']} {report['model']['version']}"]
+    for head in HEADS:
+        scores = report[head]
+        lines.append(f"{head}: macro-F1 {scores['macro_f1']:.3f}, accuracy {scores['accuracy']:.3f}, "
+                     f"n={scores['count']}")
+        for label, score in scores["labels"].items():
+            lines.append(f"  {label:<10} P {score['precision']:.3f}  R {score['recall']:.3f}  "
+                         f"F1 {score['f1']:.3f}  n={score['support']}")
+    return "\n".join(lines)

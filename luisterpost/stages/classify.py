@@ -1,0 +1,73 @@
+"""classify: mentions -> mentions.classified (keyed by brand), in batches."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from classify.worker import ClassifyWorker
+from luisterpost.kafka import Topics
+from luisterpost.loop import Output, Result
+from luisterpost.metrics import Metrics
+from luisterpost.stages.dlq import dead_letter
+
+
+def _record(value: bytes | None) -> dict[str, Any] | None:
+    try:
+        record = json.loads(value or b"")
+    except ValueError:
+        return None
+    fields_ok = isinstance(record, dict) and isinstance(record.get("id"), str) \
+        and isinstance(record.get("text"), str) and isinstance(record.get("brand"), str)
+    return record if fields_ok else None
+
+
+class ClassifyStage:
+    stage = "classify"
+
+    def __init__(self, worker: ClassifyWorker, topics: Topics, batch_size: int, metrics: Metrics) -> None:
+        self.input_topic = topics.mentions
+        self._worker, self._topics, self._batch_size, self._metrics = worker, topics, batch_size, metrics
+        classifier = worker.classifier
+        metrics.model_info.labels(classifier.name, classifier.version).set(1)
+
+    def process(self, records: list[Any]) -> Result:
+        outputs: list[Output] = []
+        mentions: list[dict[str, Any]] = []
+        for record in records:
+            mention = _record(record.value)
+            if mention is None:
+                self._metrics.dlq.labels(self.stage, "not_a_mention").inc()
+                outputs.append(dead_letter(self._topics.dlq, self.stage, record,
+                                           "not an ingested mention (needs id, text and brand)"))
+            else:
+                mentions.append(mention)
+        for start in range(0, len(mentions), self._batch_size):
+            outputs += self._classify(mentions[start:start + self._batch_size])
+        return Result(outputs, len(records))
+
+    def _classify(self, batch: list[dict[str, Any]]) -> list[Output]:
+        began = time.perf_counter()
+        classified = self._worker.classify(batch)
+        self._metrics.batch_seconds.observe(time.perf_counter() - began)
+        self._metrics.batch_size.observe(len(batch))
+        outputs = []
+        for record in classified:
+            label = record["classification"]
+            self._metrics.labels.labels(record["brand"], label["stance"], label["sentiment"]).inc()
+            value = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            outputs.append(Output(self._topics.classified, value, record["brand"].encode("utf-8")))
+        return outputs
+
+    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
+        return None
+
+    def on_revoked(self, partitions: list[Any]) -> None:
+        return None
+
+    def ready(self) -> bool:
+        return True  # the model is loaded before the stage is built
+
+    def close(self) -> None:
+        return None
