@@ -72,10 +72,9 @@ def ensure_topics(config: KafkaConfig, bootstrap: str, topics: Topics, timeout_s
             if name in existing:
                 continue
             compact = {"cleanup.policy": "compact"} if name == topics.incidents else {}
-            spec = {"name": name, "num_partitions": config.partitions, "replication_factor": 1,
-                    "topic_configs": compact}
+            spec = {name: {"num_partitions": config.partitions, "replication_factor": 1, "configs": compact}}
             try:
-                admin.create_topics([spec])
+                admin.create_topics(spec, wait_for_metadata=True)
                 log.info("created topic %s", name)
             except TopicAlreadyExistsError:
                 pass

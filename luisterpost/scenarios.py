@@ -233,7 +233,7 @@ def labelled_pile_on_thread(start: datetime, seed: int = 1) -> list[Labelled]:
                 for text in rng.sample(texts.PILE_NEUTRAL, rng.randint(3, 5))]
     planned.append((rng.uniform(76, 95), "complaint", texts.PILE_ON_FOLLOWUP, complainer))
     webcare_text = texts.PILE_ON_WEBCARE.format(first="Rob", sig=rng.choice(texts.WEBCARE_SIGNERS))
-    planned.append((rng.uniform(60, 90), "neutral", webcare_text, _webcare("coolblue")))
+    planned.append((rng.uniform(540, 590), "neutral", webcare_text, _webcare("coolblue")))
     planned.sort(key=lambda item: item[0])
 
     root = _record(PILE_ON_ROOT_ID, "linkedin", start, texts.PILE_ON_ROOT, complainer, rng, lang="nl",

@@ -9,13 +9,28 @@ from typing import Any
 from alerts.receivers.base import Outcome
 
 
+def _identity(event: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(event.get("dedup_key")), str(event.get("action")), str(event.get("event_time")))
+
+
 class JsonlReceiver:
+    """Like a pager, it deduplicates: an event redelivered after a restart is not written twice."""
+
     def __init__(self, name: str, severities: frozenset[str], path: Path) -> None:
         self.name = name
         self.severities = severities
+        self._written = {_identity(json.loads(line)) for line in self._lines(path)}
         self._file = path.open("a", encoding="utf-8")
 
+    @staticmethod
+    def _lines(path: Path) -> list[str]:
+        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
+            if path.exists() else []
+
     def send(self, event: dict[str, Any]) -> Outcome:
+        if _identity(event) in self._written:
+            return Outcome.ok()
+        self._written.add(_identity(event))
         try:
             self._file.write(json.dumps(event, ensure_ascii=False) + "\n")
             self._file.flush()

@@ -178,6 +178,17 @@ def test_about_half_the_calm_mentions_carry_a_brand_and_the_rest_name_one() -> N
     assert {record["text"] for record in records} & set(texts.DECOYS)
 
 
+def test_every_template_names_its_own_brand_with_every_reference() -> None:
+    for brand, stances in texts.CALM.items():
+        templates = [t for pool in stances.values() for t in pool] + list(texts.GENERIC_NEUTRAL)
+        templates += list(texts.THREAD_REPLIES) + [t for of, _, t in texts.ENGLISH if of == brand]
+        for template in templates:
+            for reference in texts.BRAND_REFS[brand]:
+                assert brands_named(template.format(b=reference)) == {brand}, (template, reference)
+    for decoy in texts.DECOYS + texts.WEBCARE:
+        assert brands_named(decoy) == set(), decoy
+
+
 def test_calm_stream_has_webcare_replies_in_threads() -> None:
     records = [record for record, _ in calm_day()]
     webcare = [record for record in records if record["author"]["is_brand"]]
