@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-from textblob_nl import PatternAnalyzer
+from textblob_nl import PatternAnalyzer  # type: ignore[import-untyped, unused-ignore]
 
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Classification, Post
@@ -117,8 +117,10 @@ def count(pattern: re.Pattern[str], text: str, negatable: bool = False) -> int:
     while (match := pattern.search(text, position)) is not None:
         negated = negatable and NEGATED.search(text, max(0, match.start() - 12), match.start())
         total += -1 if negated else 1
+        if abs(total) >= MAX_CUES:  # capped anyway; stop scanning a long text early
+            break
         position = match.start() + 1
-    return max(-MAX_CUES, min(MAX_CUES, total))
+    return total
 
 
 def softmax(logits: Sequence[float], labels: Sequence[str]) -> dict[str, float]:

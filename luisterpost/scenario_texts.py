@@ -10,7 +10,7 @@ from typing import Final
 BRANDS: Final = ("coolblue", "bol", "postnl", "kpn", "albertheijn", "jumbo", "klm", "vattenfall")
 
 # How a text names each brand: names, @handles, #hashtags and bare domains from brands.yaml.
-# No "www." before a domain and never "AH," (brands.yaml excludes "ah, " as an interjection).
+# No "www." before a domain: ingest reads "www.coolblue.nl" as no domain of ours.
 BRAND_REFS: Final[dict[str, tuple[str, ...]]] = {
     "coolblue": ("Coolblue", "Coolblue", "@coolblue", "#coolblue", "coolblue.nl", "@coolbluebe"),
     "bol": ("bol.com", "bol.com", "@bolcom", "#bolcom", "bolcom"),
@@ -34,6 +34,21 @@ WEBCARE_ACCOUNTS: Final[dict[str, tuple[str, str, int]]] = {
     "vattenfall": ("vattenfallnl", "Vattenfall NL", 3_900),
 }
 WEBCARE_SIGNERS: Final = ("Lisa", "Mo", "Joyce", "Daan", "Fatima", "Kees", "Noor", "Sven", "Ilse")
+
+# Id prefixes and post addresses per platform ({h}: the author's handle, {n}: a post number).
+ID_PREFIX: Final = {"linkedin": "li", "x": "x", "facebook": "fb", "instagram": "ig", "tiktok": "tt",
+                    "reddit": "rd", "youtube": "yt", "trustpilot": "tp", "forum": "fo", "news": "news",
+                    "review": "rv", "other": "ot"}
+URL: Final = {
+    "linkedin": "https://www.linkedin.com/feed/update/urn:li:activity:{n}",
+    "x": "https://x.com/{h}/status/{n}", "facebook": "https://www.facebook.com/{h}/posts/{n}",
+    "instagram": "https://www.instagram.com/p/{n}/", "tiktok": "https://www.tiktok.com/@{h}/video/{n}",
+    "reddit": "https://www.reddit.com/r/thenetherlands/comments/{n}/",
+    "youtube": "https://www.youtube.com/watch?v={n}", "trustpilot": "https://nl.trustpilot.com/reviews/{n}",
+    "forum": "https://gathering.tweakers.net/forum/list_messages/{n}",
+    "news": "https://www.nu.nl/economie/{n}/artikel.html", "review": "https://www.kieskeurig.nl/review/{n}",
+    "other": "https://forum.fok.nl/topic/{n}",
+}
 
 FIRST_NAMES: Final = (
     "Sanne", "Jeroen", "Fleur", "Bas", "Lotte", "Thijs", "Emma", "Daan", "Noor", "Ruben", "Iris", "Milan",
@@ -268,7 +283,7 @@ DECOYS: Final = (
     "Pizza in jumbo formaat besteld voor het teamuitje, niemand kreeg hem op lol",
     "ah ja natuurlijk, de trein weer vertraagd. Maandag hoor.",
     "Oma breit weer: een hele bol wol in één avond opgemaakt 🧶",
-    "Ah well, volgende keer beter. Mooie wedstrijd ondanks het verlies.",
+    "Mijn neefje wil later piloot worden, het liefst op een jumbo jet ✈️",
     "Die jumbo-jet van vroeger vond ik mooier dan al die kleine toestellen van nu",
     "De blauwe bol van de kerstboom is alweer kapot, kat 1 - kerstboom 0",
 )

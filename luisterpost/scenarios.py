@@ -31,25 +31,12 @@ DEFECTS = ("broken_json", "missing_field", "bad_date", "invalid_utf8", "not_an_o
 CALM_MAX_FOLLOWERS = 5_000
 PILE_ON_MAX_FOLLOWERS = 3_000
 
-_PREFIX = {"linkedin": "li", "x": "x", "facebook": "fb", "instagram": "ig", "tiktok": "tt", "reddit": "rd",
-           "youtube": "yt", "trustpilot": "tp", "forum": "fo", "news": "news", "review": "rv", "other": "ot"}
-_URL = {
-    "linkedin": "https://www.linkedin.com/feed/update/urn:li:activity:{n}",
-    "x": "https://x.com/{h}/status/{n}", "facebook": "https://www.facebook.com/{h}/posts/{n}",
-    "instagram": "https://www.instagram.com/p/{n}/", "tiktok": "https://www.tiktok.com/@{h}/video/{n}",
-    "reddit": "https://www.reddit.com/r/thenetherlands/comments/{n}/",
-    "youtube": "https://www.youtube.com/watch?v={n}", "trustpilot": "https://nl.trustpilot.com/reviews/{n}",
-    "forum": "https://gathering.tweakers.net/forum/list_messages/{n}",
-    "news": "https://www.nu.nl/economie/{n}/artikel.html", "review": "https://www.kieskeurig.nl/review/{n}",
-    "other": "https://forum.fok.nl/topic/{n}",
-}
-# Calm traffic by platform; news sites and review pages get no threads with webcare.
+# Calm traffic by platform, in the order of PLATFORMS.
 _PLATFORM_WEIGHTS = (5, 30, 15, 10, 5, 6, 3, 8, 6, 4, 5, 3)
 _STANCE_WEIGHTS = {"neutral": 70, "praise": 18, "complaint": 12}
 _DECOY_SHARE, _REPLY_SHARE, _ENGLISH_SHARE = 0.02, 0.15, 0.04
 _COMPLAINT_GAP = timedelta(minutes=75)  # per brand: ordinary complaints never cluster
 _THREAD_AGE = (timedelta(minutes=2), timedelta(hours=2))
-_ROOT_AUTHOR = ("li:u:881", "robb", "Rob B.", 25_000)
 
 
 @dataclass(frozen=True)
@@ -58,6 +45,7 @@ class Person:
     name: str
     followers: int
     is_brand: bool = False
+    author_id: str | None = None  # None: made from the platform and the handle
 
 
 @dataclass
@@ -104,14 +92,19 @@ def _record(mention_id: str, platform: str, at: datetime, text: str, person: Per
     """A Mention JSON v1 record in the design's field order; optional fields left out when None."""
     fields: MentionRecord = {
         "id": mention_id, "platform": platform, "created_at": _stamp(at), "text": text, "lang": lang,
-        "url": url or _URL[platform].format(h=person.handle, n=rng.randint(10**9, 10**10)),
-        "author": {"id": f"{_PREFIX[platform]}:u:{person.handle}", "handle": person.handle,
+        "url": url or texts.URL[platform].format(h=person.handle, n=rng.randint(10**9, 10**10)),
+        "author": {"id": person.author_id or f"{texts.ID_PREFIX[platform]}:u:{person.handle}",
+                   "handle": person.handle,
                    "name": person.name, "followers": person.followers, "verified": person.is_brand,
                    "is_brand": person.is_brand},
         "brand": brand, "thread": thread,
         "engagement": {"likes": int(rng.expovariate(1 / 4)), "replies": 0, "shares": rng.randint(0, 1)},
     }
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def _calm_id(platform: str, index: int) -> str:
+    return f"{texts.ID_PREFIX[platform]}:calm-{index:06d}"
 
 
 class _CalmDay:
@@ -167,7 +160,7 @@ class _CalmDay:
         rng, platform, brand = self.rng, self._platform(), self.rng.choice(texts.BRANDS)
         stance, template, lang = self._pick(brand, at)
         person, text = rng.choice(self.people), self._ref_text(template, brand)
-        mention_id = f"{_PREFIX[platform]}:calm-{index:06d}"
+        mention_id = _calm_id(platform, index)
         record = _record(mention_id, platform, at, text, person, rng, lang=self._lang(lang),
                          brand=brand if rng.random() < 0.5 else None)
         wants_webcare = stance == "complaint" or (stance == "neutral" and "?" in text)
@@ -177,7 +170,7 @@ class _CalmDay:
 
     def _reply(self, index: int, at: datetime, thread: _Thread) -> None:
         rng = self.rng
-        mention_id = f"{_PREFIX[thread.platform]}:calm-{index:06d}"
+        mention_id = _calm_id(thread.platform, index)
         links: dict[str, str | None] = {"root_id": thread.root_id, "parent_id": thread.last_id}
         if thread.wants_webcare and rng.random() < 0.75:
             thread.wants_webcare = False
@@ -194,10 +187,9 @@ class _CalmDay:
         self.out.append((record, "neutral"))
 
     def _decoy(self, index: int, at: datetime) -> None:
-        platform, text, person = self._platform(), self.rng.choice(texts.DECOYS), self.rng.choice(self.people)
-        record = _record(f"{_PREFIX[platform]}:calm-{index:06d}", platform, at, text, person, self.rng,
-                         lang=self._lang("nl"))
-        self.out.append((record, "neutral"))
+        rng, platform = self.rng, self._platform()
+        text, person = rng.choice(texts.DECOYS), rng.choice(self.people)
+        self.out.append((_record(_calm_id(platform, index), platform, at, text, person, rng), "neutral"))
 
 
 def _calm(start: datetime, count: int, span: timedelta, seed: int) -> list[Labelled]:
@@ -217,30 +209,37 @@ def calm_stream(start: datetime, hours: float, seed: int = 7, per_hour: int = 40
     return [record for record, _ in labelled_calm_stream(start, hours, seed, per_hour)]
 
 
-def labelled_pile_on_thread(start: datetime, seed: int = 1) -> list[Labelled]:
-    """Seed 001: a 25,000-follower complaint about Coolblue on LinkedIn, then a wave of defenders."""
-    rng, start = random.Random(seed), _aware(start)
+def _plan_replies(rng: random.Random, complainer: Person) -> list[tuple[float, str, str, Person]]:
+    """(minutes after the root, stance, text, author) for every reply, in time order."""
     people = _people(rng, 150, PILE_ON_MAX_FOLLOWERS)
-    author_id, handle, name, followers = _ROOT_AUTHOR
-    complainer = Person(handle, name, followers)
-    root_url = _URL["linkedin"].format(n=PILE_ON_ROOT_ID.split(":")[1])
-    # (minutes after the root, stance, text, author); defenders come fast, then trail off overnight.
-    planned = [(_pile_on_minutes(rng), "defense", text, person) for text, person in
-               zip(rng.sample(texts.DEFENSE, rng.randint(36, 46)), rng.sample(people, 46), strict=False)]
+    count = rng.randint(36, 46)
+    defenders = zip(rng.sample(texts.DEFENSE, count), rng.sample(people, count), strict=True)
+    planned = [(_defender_minutes(rng, number < 0.7 * count), "defense", text, person)
+               for number, (text, person) in enumerate(defenders)]
     planned += [(rng.triangular(10, 300, 30), "complaint", text, rng.choice(people))
                 for text in rng.sample(texts.SUPPORT, rng.randint(3, 5))]
     planned += [(rng.uniform(10, 600), "neutral", text, rng.choice(people))
                 for text in rng.sample(texts.PILE_NEUTRAL, rng.randint(3, 5))]
     planned.append((rng.uniform(76, 95), "complaint", texts.PILE_ON_FOLLOWUP, complainer))
     webcare_text = texts.PILE_ON_WEBCARE.format(first="Rob", sig=rng.choice(texts.WEBCARE_SIGNERS))
-    planned.append((rng.uniform(540, 590), "neutral", webcare_text, _webcare("coolblue")))
-    planned.sort(key=lambda item: item[0])
+    planned.append((rng.uniform(540, 590), "neutral", webcare_text, _webcare("coolblue")))  # next morning
+    return sorted(planned, key=lambda reply: reply[0])
 
+
+def _defender_minutes(rng: random.Random, early: bool) -> float:
+    """Most defenders answer within four hours of the root; the rest trickle in until morning."""
+    return rng.triangular(10, 240, 40) if early else rng.uniform(240, 600)
+
+
+def labelled_pile_on_thread(start: datetime, seed: int = 1) -> list[Labelled]:
+    """Seed 001: a 25,000-follower complaint about Coolblue on LinkedIn, then a wave of defenders."""
+    rng, start = random.Random(seed), _aware(start)
+    complainer = Person("robb", "Rob B.", 25_000, author_id="li:u:881")
+    planned = _plan_replies(rng, complainer)
+    root_url = texts.URL["linkedin"].format(n=PILE_ON_ROOT_ID.split(":")[1])
     root = _record(PILE_ON_ROOT_ID, "linkedin", start, texts.PILE_ON_ROOT, complainer, rng, lang="nl",
                    brand="coolblue", thread={"root_id": PILE_ON_ROOT_ID, "parent_id": None}, url=root_url)
-    root["author"]["id"] = author_id
-    root["engagement"] = {"likes": rng.randint(150, 400), "replies": len(planned),
-                          "shares": rng.randint(5, 30)}
+    root["engagement"].update(likes=rng.randint(150, 400), replies=len(planned), shares=rng.randint(5, 30))
     out: list[Labelled] = [(root, "complaint")]
     supporters: list[str] = []
     for number, (minutes, stance, text, person) in enumerate(planned, start=1):
@@ -248,22 +247,15 @@ def labelled_pile_on_thread(start: datetime, seed: int = 1) -> list[Labelled]:
         parent = PILE_ON_ROOT_ID
         if stance == "defense" and supporters and rng.random() < 0.35:
             parent = rng.choice(supporters)  # defenders turn on the complainer's supporters too
+        elif stance == "complaint" and person is not complainer:
+            supporters.append(reply_id)
         record = _record(reply_id, "linkedin", start + timedelta(minutes=minutes), text, person, rng,
                          lang="nl", brand="coolblue", url=f"{root_url}#comment-{number:02d}",
                          thread={"root_id": PILE_ON_ROOT_ID, "parent_id": parent})
-        if person is complainer:
-            record["author"]["id"] = author_id
         if stance == "defense":
             record["engagement"]["likes"] = rng.randint(0, 60)
-        if stance == "complaint" and person is not complainer:
-            supporters.append(reply_id)
         out.append((record, stance))
     return out
-
-
-def _pile_on_minutes(rng: random.Random) -> float:
-    """Most defenders answer within four hours of the root; the rest trickle in until morning."""
-    return rng.triangular(10, 240, 40) if rng.random() < 0.7 else rng.uniform(240, 600)
 
 
 def pile_on_thread(start: datetime, seed: int = 1) -> list[MentionRecord]:

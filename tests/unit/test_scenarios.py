@@ -29,8 +29,11 @@ def calm_day() -> list[tuple[dict[str, Any], str]]:
 
 
 @cache
-def pile_on() -> list[tuple[dict[str, Any], str]]:
-    return scenarios.labelled_pile_on_thread(PILE_ON_START)
+def pile_on(seed: int = 1) -> list[tuple[dict[str, Any], str]]:
+    return scenarios.labelled_pile_on_thread(PILE_ON_START, seed)
+
+
+PILE_ON_SEEDS = pytest.mark.parametrize("seed", [1, 7, 96])  # 1: the default, 7: the demo's
 
 
 @cache
@@ -213,8 +216,9 @@ def test_calm_stream_is_varied() -> None:
     assert len({record["author"]["handle"] for record in records}) >= 100
 
 
-def test_pile_on_root_is_the_influencer_complaint() -> None:
-    root, stance = pile_on()[0]
+@PILE_ON_SEEDS
+def test_pile_on_root_is_the_influencer_complaint(seed: int) -> None:
+    root, stance = pile_on(seed)[0]
     assert stance == "complaint"
     assert root["id"] == PILE_ON_ROOT_ID and root["platform"] == "linkedin"
     assert root["author"]["followers"] == 25_000 and not root["author"]["is_brand"]
@@ -223,11 +227,12 @@ def test_pile_on_root_is_the_influencer_complaint() -> None:
     assert re.search(r"22:00.*22:40", root["text"])
 
 
-def test_pile_on_replies_are_mostly_defenders_arriving_within_hours() -> None:
-    records = [record for record, _ in pile_on()]
+@PILE_ON_SEEDS
+def test_pile_on_replies_are_mostly_defenders_arriving_within_hours(seed: int) -> None:
+    records = [record for record, _ in pile_on(seed)]
     assert_valid_stream(records)
     assert_threads_point_back(records)
-    replies = pile_on()[1:]
+    replies = pile_on(seed)[1:]
     stances = Counter(stance for _, stance in replies)
     assert 40 <= len(replies) <= 60
     assert stances["defense"] >= 30 and stances["defense"] > len(replies) / 2
@@ -240,28 +245,31 @@ def test_pile_on_replies_are_mostly_defenders_arriving_within_hours() -> None:
     assert len({reply["text"] for reply, _ in replies}) >= 40
 
 
-def test_pile_on_replies_belong_to_the_thread_and_come_from_small_accounts() -> None:
-    for reply, _ in pile_on()[1:]:
+@PILE_ON_SEEDS
+def test_pile_on_replies_belong_to_the_thread_and_come_from_small_accounts(seed: int) -> None:
+    for reply, _ in pile_on(seed)[1:]:
         assert reply["id"].startswith(PILE_ON_ROOT_ID + "-c")
         assert reply["thread"]["root_id"] == PILE_ON_ROOT_ID
         if reply["author"]["handle"] != "robb":
             assert reply["author"]["followers"] < 5_000
 
 
-def test_the_brand_stays_silent_for_the_first_three_hours() -> None:
-    replies = [reply for reply, _ in pile_on()[1:]]
+@PILE_ON_SEEDS
+def test_the_brand_stays_silent_for_the_first_three_hours(seed: int) -> None:
+    replies = [reply for reply, _ in pile_on(seed)[1:]]
     brand_replies = [reply for reply in replies if reply["author"]["is_brand"]]
     assert len(brand_replies) <= 2 < len(replies)
     for reply in brand_replies:
         assert datetime.fromisoformat(reply["created_at"]) - PILE_ON_START > timedelta(hours=3)
 
 
-def test_defenders_use_the_words_of_the_seed_and_more() -> None:
+@PILE_ON_SEEDS
+def test_defenders_use_the_words_of_the_seed_and_more(seed: int) -> None:
     phrases = ("zeurpiet", "verwend", "geef ze eerst de kans", "eerste wereldprobleem", "40 minuten, echt",
                "stel je niet", "wat een gezeur")
     pool = " ".join(texts.DEFENSE).lower()
     assert all(phrase in pool for phrase in phrases)
-    words = " ".join(reply["text"].lower() for reply, stance in pile_on() if stance == "defense")
+    words = " ".join(reply["text"].lower() for reply, stance in pile_on(seed) if stance == "defense")
     assert sum(phrase in words for phrase in phrases) >= 4
     assert len(set(texts.DEFENSE)) == len(texts.DEFENSE) >= 46
 

@@ -1,0 +1,97 @@
+"""`luisterpost run all` as a daemon: SIGKILL mid-replay loses nothing and pages nothing twice;
+SIGTERM drains, commits and exits 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from kafka import KafkaConsumer, TopicPartition
+
+from ingest.brands import load_brands
+from luisterpost import kafka, scenarios
+from luisterpost.broker import EmbeddedBroker
+from tests.integration.conftest import config_for, jsonl, produce, read_json, read_topic, wait_for
+
+
+def start_daemon(config_file: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LUISTERPOST_CONFIG": str(config_file)}
+    return subprocess.Popen([sys.executable, "-m", "luisterpost", "run", "all"], env=env,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def write_config(path: Path, broker: EmbeddedBroker, prefix: str, incidents_out: Path) -> None:
+    config = {"kafka": {"bootstrap": broker.bootstrap, "topic_prefix": prefix, "group_prefix": f"{prefix}g",
+                        "partitions": 1, "max_poll_records": 16, "commit_interval_s": 0.2},
+              "classify": {"batch_size": 8}, "http": {"address": "127.0.0.1:0"},
+              "notify": {"receivers": [{"name": "out", "type": "jsonl", "path": str(incidents_out)}]}}
+    path.write_text(yaml.safe_dump(config))
+
+
+def branded_ids(mentions: list[dict[str, object]]) -> set[str]:
+    brands = load_brands(None)
+    return {str(m["id"]) for m in mentions if m.get("brand") or brands.match(str(m["text"]))}
+
+
+def test_sigkill_mid_replay_then_restart(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
+    mentions = scenarios.demo_stream()
+    out, config_file, log = tmp_path / "pages.jsonl", tmp_path / "config.yaml", tmp_path / "daemon.log"
+    write_config(config_file, broker, prefix, out)
+    topics = kafka.Topics.with_prefix(prefix)
+    kafka.ensure_topics(config_for(broker, prefix).kafka, broker.bootstrap, topics)
+    produce(broker.bootstrap, topics.raw, [json.dumps(m).encode() for m in mentions])
+
+    first = start_daemon(config_file, log)
+    wait_for(lambda: any(e["action"] == "trigger" for e in jsonl(out)), 120, "the first page")
+    first.send_signal(signal.SIGKILL)
+    first.wait(10)
+    processed_before = {r["id"] for r in read_json(broker.bootstrap, topics.classified)}
+    assert processed_before < branded_ids(mentions), "killed too late: nothing left to resume"
+
+    second = start_daemon(config_file, log)
+    try:
+        wait_for(lambda: {r["id"] for r in read_json(broker.bootstrap, topics.classified)}
+                 >= branded_ids(mentions), 180, "every mention classified after the restart")
+        wait_for(lambda: any(e["action"] == "resolve" for e in jsonl(out)), 120, "the resolve")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(60) == 0, log.read_text()[-3000:]
+
+    on_topic = Counter(e["dedup_key"] for e in read_json(broker.bootstrap, topics.incidents)
+                       if e["action"] == "trigger")
+    at_pager = Counter(e["dedup_key"] for e in jsonl(out) if e["action"] == "trigger")
+    assert on_topic == at_pager == Counter({"coolblue/influencer_complaint/li:7265312": 1})
+
+
+def committed(bootstrap: str, group: str, topic: str) -> int | None:
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        return reader.committed(TopicPartition(topic, 0))
+    finally:
+        reader.close()
+
+
+def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
+    mentions = scenarios.calm_stream(scenarios.DEMO_START, hours=4)
+    out, config_file, log = tmp_path / "pages.jsonl", tmp_path / "config.yaml", tmp_path / "daemon.log"
+    write_config(config_file, broker, prefix, out)
+    topics = kafka.Topics.with_prefix(prefix)
+    kafka.ensure_topics(config_for(broker, prefix).kafka, broker.bootstrap, topics)
+    produce(broker.bootstrap, topics.raw, [json.dumps(m).encode() for m in mentions])
+
+    daemon = start_daemon(config_file, log)
+    wait_for(lambda: len(read_topic(broker.bootstrap, topics.classified)) >= len(branded_ids(mentions)), 120,
+             "the stream classified")
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(60) == 0, log.read_text()[-3000:]
+    assert committed(broker.bootstrap, f"{prefix}g.ingest", topics.raw) == len(mentions)
+    assert committed(broker.bootstrap, f"{prefix}g.classify", topics.mentions) == \
+        len(read_topic(broker.bootstrap, topics.mentions))
+    assert committed(broker.bootstrap, f"{prefix}g.detect", topics.classified) == \
+        len(read_topic(broker.bootstrap, topics.classified))
