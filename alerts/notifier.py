@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tenacity import Retrying, retry_if_result, stop_when_event_set, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_when_event_set, wait_exponential_jitter
 
 from alerts.receivers.base import Outcome, Receiver
 
@@ -44,10 +44,19 @@ class Notifier:
                 self._done.popitem(last=False)
         return True
 
+    def _pause(self, seconds: float) -> None:
+        self._stopping.wait(seconds)  # a shutdown cuts the backoff short
+
+    @staticmethod
+    def _last_outcome(state: RetryCallState) -> Outcome:
+        assert state.outcome is not None
+        result: Outcome = state.outcome.result()
+        return result
+
     def _send(self, receiver: Receiver, event: dict[str, Any]) -> Outcome:
         retrying = Retrying(retry=retry_if_result(lambda outcome: outcome.retryable),
                             stop=stop_when_event_set(self._stopping), wait=self._wait,
-                            sleep=self._stopping.wait, retry_error_callback=lambda state: state.outcome.result())
+                            sleep=self._pause, retry_error_callback=self._last_outcome)
         last_error: list[str | None] = [None]
 
         def attempt() -> Outcome:

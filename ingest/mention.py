@@ -68,7 +68,8 @@ class Mention:
 
     @property
     def brand(self) -> str | None:
-        return self.record.get("brand")
+        brand = self.record.get("brand")
+        return str(brand) if brand is not None else None
 
     @property
     def root_id(self) -> str:
@@ -76,7 +77,8 @@ class Mention:
 
     @property
     def parent_id(self) -> str | None:
-        return self.record["thread"].get("parent_id")
+        parent = self.record["thread"].get("parent_id")
+        return str(parent) if parent is not None else None
 
     @property
     def followers(self) -> int:

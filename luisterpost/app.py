@@ -80,12 +80,12 @@ class Pipeline:
         deadline = time.monotonic() + timeout_s
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads) and not any(l.failed for l in self.loops)
+        return not any(t.is_alive() for t in self._threads) and not any(loop.failed for loop in self.loops)
 
     def live(self) -> dict[str, bool]:
         limit = self.config.http.liveness_timeout_s
-        return {l.processor.stage: time.monotonic() - l.last_turn < limit and l.failed is None
-                for l in self.loops}
+        return {loop.processor.stage: time.monotonic() - loop.last_turn < limit and loop.failed is None
+                for loop in self.loops}
 
     def ready(self) -> dict[str, bool]:
-        return {l.processor.stage: l.assigned and l.processor.ready() for l in self.loops}
+        return {loop.processor.stage: loop.assigned and loop.processor.ready() for loop in self.loops}

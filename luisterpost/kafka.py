@@ -98,9 +98,9 @@ def read_to_end(reader: KafkaConsumer, partitions: list[TopicPartition],
             quiet_since = time.monotonic()
         caught_up = all(reader.highwater(p) is not None and reader.position(p) >= reader.highwater(p)
                         for p in partitions)
-        if caught_up or (not polled and time.monotonic() - quiet_since > idle_s * 5):
-            if caught_up or all(reader.highwater(p) is None for p in partitions):
-                return records
+        never_fetched = all(reader.highwater(p) is None for p in partitions)
+        if caught_up or (never_fetched and time.monotonic() - quiet_since > idle_s * 5):
+            return records
     raise TimeoutError(f"could not read {partitions[0].topic} to its end in {limit_s:g} s")
 
 

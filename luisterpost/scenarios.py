@@ -94,9 +94,8 @@ def _record(mention_id: str, platform: str, at: datetime, text: str, person: Per
         "id": mention_id, "platform": platform, "created_at": _stamp(at), "text": text, "lang": lang,
         "url": url or texts.URL[platform].format(h=person.handle, n=rng.randint(10**9, 10**10)),
         "author": {"id": person.author_id or f"{texts.ID_PREFIX[platform]}:u:{person.handle}",
-                   "handle": person.handle,
-                   "name": person.name, "followers": person.followers, "verified": person.is_brand,
-                   "is_brand": person.is_brand},
+                   "handle": person.handle, "name": person.name, "followers": person.followers,
+                   "verified": person.is_brand, "is_brand": person.is_brand},
         "brand": brand, "thread": thread,
         "engagement": {"likes": int(rng.expovariate(1 / 4)), "replies": 0, "shares": rng.randint(0, 1)},
     }

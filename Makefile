@@ -1,0 +1,28 @@
+# Two entry points, both of which set everything up first: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint clean
+
+setup: $(VENV)/.installed
+
+# torch is pinned to the CPU build (2.13.0); it is installed on its own first so that nothing
+# else can pull a multi-GB CUDA build in its place.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+demo: setup
+	$(BIN)/luisterpost demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict luisterpost ingest classify alerts
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
