@@ -47,8 +47,10 @@ class EmbeddedBroker:
         command = [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
                    "--storage-engine", "memory://tansu/"]
         log_file = (self._workdir / f"tansu-{self.port}.log").open("wb")
+        # Its own session: a Ctrl-C in the terminal must reach us, not the broker, so that the stages
+        # can drain and commit before we stop it.
         self._process = subprocess.Popen(command, cwd=self._workdir, stdout=log_file, stderr=subprocess.STDOUT,
-                                         env={**os.environ, "HOME": str(self._workdir)})
+                                         env={**os.environ, "HOME": str(self._workdir)}, start_new_session=True)
         self._wait_ready(timeout_s)
         log.info("embedded broker ready on %s", self.bootstrap)
         return self

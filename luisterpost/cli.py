@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     commands.add_parser("broker", help="the embedded Kafka-protocol broker in the foreground")
     demo = commands.add_parser("demo", help="embedded broker + bundled demo stream, pages printed")
-    demo.add_argument("--speed", type=float, default=720.0, help="event time per wall time (default 720)")
+    demo.add_argument("--speed", type=float, default=1440.0,
+                      help="event time per wall time (default 1440: the 24 h stream in a minute)")
     return parser
 
 
