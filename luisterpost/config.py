@@ -62,6 +62,8 @@ class ReceiverConfig(_Section):
     url: str | None = None
     path: Path | None = None
     headers: dict[str, SecretStr] = Field(default_factory=dict)
+    # Header name -> environment variable holding its value (a mounted Secret): keeps keys out of files.
+    headers_from_env: dict[str, str] = Field(default_factory=dict)
     severities: tuple[Literal["critical", "error", "warning", "info"], ...] = (
         "critical", "error", "warning", "info")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from alerts.receivers.base import Receiver
 from alerts.receivers.console import ConsoleReceiver
 from alerts.receivers.jsonl import JsonlReceiver
@@ -23,5 +25,10 @@ def build_receivers(config: NotifyConfig) -> list[Receiver]:
             if not spec.url:
                 raise ConfigError(f"notify.receivers.{index}.url: required for a webhook receiver")
             headers = {key: value.get_secret_value() for key, value in spec.headers.items()}
+            for header, variable in spec.headers_from_env.items():
+                if variable not in os.environ:
+                    raise ConfigError(f"notify.receivers.{index}.headers_from_env.{header}: "
+                                      f"environment variable {variable} is not set")
+                headers[header] = os.environ[variable]
             receivers.append(WebhookReceiver(spec.name, severities, spec.url, headers, config.timeout_s))
     return receivers

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from luisterpost.broker import EmbeddedBroker
 from luisterpost.config import Config, build
@@ -69,10 +69,18 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
     raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
 
 
+def committed(bootstrap: str, group: str, topic: str, partition: int = 0) -> int | None:
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        return reader.committed(TopicPartition(topic, partition))
+    finally:
+        reader.close()
+
+
 def jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-__all__ = ["Topics", "config_for", "jsonl", "produce", "read_json", "read_topic", "wait_for"]
+__all__ = ["Topics", "committed", "config_for", "jsonl", "produce", "read_json", "read_topic", "wait_for"]

@@ -12,12 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
-from kafka import KafkaConsumer, TopicPartition
 
 from ingest.brands import load_brands
 from luisterpost import kafka, scenarios
 from luisterpost.broker import EmbeddedBroker
-from tests.integration.conftest import config_for, jsonl, produce, read_json, read_topic, wait_for
+from tests.integration.conftest import committed, config_for, jsonl, produce, read_json, read_topic, wait_for
 
 
 def start_daemon(config_file: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -69,14 +68,6 @@ def test_sigkill_mid_replay_then_restart(broker: EmbeddedBroker, prefix: str, tm
     assert on_topic == at_pager == Counter({"coolblue/influencer_complaint/li:7265312": 1})
 
 
-def committed(bootstrap: str, group: str, topic: str) -> int | None:
-    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    try:
-        return reader.committed(TopicPartition(topic, 0))
-    finally:
-        reader.close()
-
-
 def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
     mentions = scenarios.calm_stream(scenarios.DEMO_START, hours=4)
     out, config_file, log = tmp_path / "pages.jsonl", tmp_path / "config.yaml", tmp_path / "daemon.log"
@@ -95,3 +86,31 @@ def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: s
         len(read_topic(broker.bootstrap, topics.mentions))
     assert committed(broker.bootstrap, f"{prefix}g.detect", topics.classified) == \
         len(read_topic(broker.bootstrap, topics.classified))
+
+
+def test_replay_command_on_the_embedded_default(tmp_path: Path) -> None:
+    source, out = tmp_path / "demo.jsonl", tmp_path / "incidents.jsonl"
+    scenarios.write_jsonl(source, scenarios.demo_stream())
+    done = subprocess.run([sys.executable, "-m", "luisterpost", "replay", str(source), "--incidents-out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("LUISTERPOST_")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "replayed 1014 records" in done.stdout
+    assert [e["dedup_key"] for e in jsonl(out) if e["action"] == "trigger"] == \
+        ["coolblue/influencer_complaint/li:7265312"]
+
+
+def test_broker_command_serves_kafka_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = EmbeddedBroker().port  # a free port, not started
+    env = {**os.environ, "LUISTERPOST_BROKER_PORT": str(port)}
+    broker = subprocess.Popen([sys.executable, "-m", "luisterpost", "broker"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert broker.stdout is not None
+        assert f"127.0.0.1:{port}" in broker.stdout.readline().decode()
+        bootstrap = f"127.0.0.1:{port}"
+        produce(bootstrap, "hello", [b"hallo wereld"])
+        assert [r.value for r in read_topic(bootstrap, "hello")] == [b"hallo wereld"]
+    finally:
+        broker.send_signal(signal.SIGTERM)
+        assert broker.wait(30) == 0
