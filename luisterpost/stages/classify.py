@@ -10,6 +10,7 @@ from classify.worker import ClassifyWorker
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
+from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
 
@@ -23,7 +24,7 @@ def _record(value: bytes | None) -> dict[str, Any] | None:
     return record if fields_ok else None
 
 
-class ClassifyStage:
+class ClassifyStage(Stage):
     stage = "classify"
 
     def __init__(self, worker: ClassifyWorker, topics: Topics, batch_size: int, metrics: Metrics) -> None:
@@ -59,15 +60,3 @@ class ClassifyStage:
             value = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             outputs.append(Output(self._topics.classified, value, record["brand"].encode("utf-8")))
         return outputs
-
-    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
-        return None
-
-    def on_revoked(self, partitions: list[Any]) -> None:
-        return None
-
-    def ready(self) -> bool:
-        return True  # the model is loaded before the stage is built
-
-    def close(self) -> None:
-        return None

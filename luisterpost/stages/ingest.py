@@ -12,12 +12,13 @@ from luisterpost.config import IngestConfig
 from luisterpost.kafka import Topics
 from luisterpost.loop import Halt, Output, Result
 from luisterpost.metrics import Metrics
+from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
 
-class IngestStage:
+class IngestStage(Stage):
     stage = "ingest"
 
     def __init__(self, ingester: Ingester, topics: Topics, config: IngestConfig, metrics: Metrics) -> None:
@@ -51,15 +52,3 @@ class IngestStage:
             raise Halt(f"ingest: {sum(window)} of the last {len(window)} records on {self.input_topic} "
                        f"were invalid; stopping instead of draining the topic into the DLQ "
                        f"(ingest.halt_invalid_ratio={self._config.halt_invalid_ratio})")
-
-    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
-        return None
-
-    def on_revoked(self, partitions: list[Any]) -> None:
-        return None
-
-    def ready(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        return None

@@ -10,6 +10,7 @@ from alerts.notifier import Notifier
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
+from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and all(key in event for key in required) else None
 
 
-class NotifyStage:
+class NotifyStage(Stage):
     stage = "notify"
 
     def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics) -> None:
@@ -41,15 +42,6 @@ class NotifyStage:
             elif not self._notifier.deliver(event):
                 return Result(outputs, handled)  # shutting down mid-retry: redo from here next time
         return Result(outputs, len(records))
-
-    def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
-        return None
-
-    def on_revoked(self, partitions: list[Any]) -> None:
-        return None
-
-    def ready(self) -> bool:
-        return True
 
     def close(self) -> None:
         for receiver in self._notifier.receivers:

@@ -25,6 +25,17 @@ def start_daemon(config_file: Path, log: Path) -> subprocess.Popen[bytes]:
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+def prepare(broker: EmbeddedBroker, prefix: str, folder: Path,
+            mentions: list[dict[str, object]]) -> tuple[kafka.Topics, Path, Path, Path]:
+    """Topics with the mentions on mentions.raw, and a daemon config whose pager is a JSON-lines file."""
+    out, config_file, log = folder / "pages.jsonl", folder / "config.yaml", folder / "daemon.log"
+    write_config(config_file, broker, prefix, out)
+    topics = kafka.Topics.with_prefix(prefix)
+    kafka.ensure_topics(config_for(broker, prefix).kafka, broker.bootstrap, topics)
+    produce(broker.bootstrap, topics.raw, [json.dumps(m).encode() for m in mentions])
+    return topics, out, config_file, log
+
+
 def write_config(path: Path, broker: EmbeddedBroker, prefix: str, incidents_out: Path) -> None:
     config = {"kafka": {"bootstrap": broker.bootstrap, "topic_prefix": prefix, "group_prefix": f"{prefix}g",
                         "partitions": 1, "max_poll_records": 16, "commit_interval_s": 0.2},
@@ -40,11 +51,7 @@ def branded_ids(mentions: list[dict[str, object]]) -> set[str]:
 
 def test_sigkill_mid_replay_then_restart(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
     mentions = scenarios.demo_stream()
-    out, config_file, log = tmp_path / "pages.jsonl", tmp_path / "config.yaml", tmp_path / "daemon.log"
-    write_config(config_file, broker, prefix, out)
-    topics = kafka.Topics.with_prefix(prefix)
-    kafka.ensure_topics(config_for(broker, prefix).kafka, broker.bootstrap, topics)
-    produce(broker.bootstrap, topics.raw, [json.dumps(m).encode() for m in mentions])
+    topics, out, config_file, log = prepare(broker, prefix, tmp_path, mentions)
 
     first = start_daemon(config_file, log)
     wait_for(lambda: any(e["action"] == "trigger" for e in jsonl(out)), 120, "the first page")
@@ -70,11 +77,7 @@ def test_sigkill_mid_replay_then_restart(broker: EmbeddedBroker, prefix: str, tm
 
 def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
     mentions = scenarios.calm_stream(scenarios.DEMO_START, hours=4)
-    out, config_file, log = tmp_path / "pages.jsonl", tmp_path / "config.yaml", tmp_path / "daemon.log"
-    write_config(config_file, broker, prefix, out)
-    topics = kafka.Topics.with_prefix(prefix)
-    kafka.ensure_topics(config_for(broker, prefix).kafka, broker.bootstrap, topics)
-    produce(broker.bootstrap, topics.raw, [json.dumps(m).encode() for m in mentions])
+    topics, out, config_file, log = prepare(broker, prefix, tmp_path, mentions)
 
     daemon = start_daemon(config_file, log)
     wait_for(lambda: len(read_topic(broker.bootstrap, topics.classified)) >= len(branded_ids(mentions)), 120,
