@@ -54,3 +54,21 @@ def test_mention_without_any_brand_of_ours_is_skipped_and_unknown_brand_is_inval
     assert ingester.ingest(raw(id="x:4", text="Wat een mooi weer vandaag")) == Skipped("no_brand")
     unknown = ingester.ingest(raw(id="x:5", brand="mediamarkt"))
     assert isinstance(unknown, Invalid) and "mediamarkt" in unknown.reason
+
+
+def test_ingest_stops_loudly_when_nearly_everything_is_invalid() -> None:
+    from types import SimpleNamespace
+
+    from luisterpost.kafka import Topics
+    from luisterpost.loop import Halt
+    from luisterpost.metrics import Metrics
+    from luisterpost.stages.ingest import IngestStage
+
+    config = IngestConfig(halt_window=20, halt_invalid_ratio=0.9)
+    stage = IngestStage(Ingester(config, BRANDS), Topics.with_prefix(""), config, Metrics())
+    record = SimpleNamespace(topic="mentions.raw", partition=0, offset=0, value=b"{broken")
+    mixed = [record if i % 5 else SimpleNamespace(**{**vars(record), "value": raw(id=f"x:{i}")})
+             for i in range(40)]
+    assert len(stage.process(mixed).outputs) == 40  # 80% invalid: sent to the DLQ, the stage goes on
+    with pytest.raises(Halt, match="invalid"):
+        stage.process([record] * 20)
