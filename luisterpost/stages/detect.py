@@ -57,7 +57,9 @@ class DetectStage:
                 self._metrics.dlq.labels(self.stage, mention.kind).inc()
                 outputs.append(dead_letter(self._topics.dlq, self.stage, record, mention.reason))
                 continue
-            detector = self._detectors.setdefault(record.partition, self._new_detector({}))
+            detector = self._detectors.get(record.partition)
+            if detector is None:
+                detector = self._detectors[record.partition] = self._new_detector({})
             late_before = detector.late
             for event in detector.observe(mention):
                 outputs.append(self._publish(event, mention.created_at))
