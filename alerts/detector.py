@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +10,7 @@ from alerts import influencer, spike
 from alerts.incidents import Clear, Firing, IncidentBook, Published
 from alerts.observation import Observation
 from alerts.rules_config import RulesConfig
+from ingest.dedup import SeenIds
 
 
 @dataclass
@@ -31,12 +31,11 @@ class Detector:
         self.brands: dict[str, BrandState] = {}
         self.watermark: datetime | None = None
         self.late = 0
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._seen_capacity = seen_capacity
+        self._seen = SeenIds(seen_capacity)
 
     def observe(self, mention: Observation) -> list[dict[str, Any]]:
         """Incident events caused by this mention (and by the watermark it moves)."""
-        if not self._first_time(mention.id):
+        if not self._seen.first_time(mention.id):
             return []
         if self.watermark is not None and mention.created_at < self.watermark:
             self.late += 1
@@ -75,11 +74,3 @@ class Detector:
             if event is not None:
                 events.append(event)
         return events
-
-    def _first_time(self, mention_id: str) -> bool:
-        if mention_id in self._seen:
-            return False
-        self._seen[mention_id] = None
-        if len(self._seen) > self._seen_capacity:
-            self._seen.popitem(last=False)
-        return True

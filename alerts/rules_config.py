@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luisterpost.config import ConfigError, bundled
+from luisterpost.config import ConfigError, bundled, problems
 
 Severity = Literal["critical", "error", "warning", "info"]
 
@@ -48,7 +48,4 @@ def load_rules(path: Path | None) -> RulesConfig:
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"detect.rules_file: cannot read {source}: {error}") from None
     except ValidationError as error:
-        problem = error.errors()[0]
-        key = ".".join(str(p) for p in problem["loc"])
-        message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
-        raise ConfigError(f"detect.rules_file ({source}): {key}: {message}") from None
+        raise ConfigError(f"detect.rules_file ({source}): {problems(error)}") from None

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luisterpost.config import ConfigError, bundled
+from luisterpost.config import ConfigError, bundled, problems
 
 
 class Brand(BaseModel):
@@ -77,6 +77,4 @@ def load_brands(path: Path | None) -> BrandMatcher:
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"ingest.brands_file: cannot read {source}: {error}") from None
     except ValidationError as error:
-        problem = error.errors()[0]
-        key = ".".join(str(p) for p in problem["loc"])
-        raise ConfigError(f"ingest.brands_file ({source}): {key}: {problem['msg']}") from None
+        raise ConfigError(f"ingest.brands_file ({source}): {problems(error)}") from None

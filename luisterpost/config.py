@@ -98,14 +98,18 @@ ENV_OVERRIDES = {
 }
 
 
-def describe(error: ValidationError) -> str:
+def problems(error: ValidationError) -> str:
     """Name every bad key as a dotted path, the way a person looks it up in the file."""
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
         message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
         lines.append(f"{key}: {message}")
-    return "invalid configuration: " + "; ".join(lines)
+    return "; ".join(lines)
+
+
+def describe(error: ValidationError) -> str:
+    return "invalid configuration: " + problems(error)
 
 
 def build(raw: dict[str, Any], environ: dict[str, str] | None = None) -> Config:

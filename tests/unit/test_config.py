@@ -36,3 +36,17 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
     path.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="mapping"):
         load(path, environ={})
+
+
+def test_brand_and_rules_files_name_the_bad_key(tmp_path: Path) -> None:
+    from alerts.rules_config import load_rules
+    from ingest.brands import load_brands
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("complaint_spike:\n  min_cout: 3\n")
+    with pytest.raises(ConfigError, match=r"detect\.rules_file .*complaint_spike\.min_cout: unknown key"):
+        load_rules(rules)
+    brands = tmp_path / "brands.yaml"
+    brands.write_text("brands:\n  - id: Cool Blue\n")
+    with pytest.raises(ConfigError, match=r"ingest\.brands_file .*brands\.0\.id"):
+        load_brands(brands)
