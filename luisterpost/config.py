@@ -46,7 +46,8 @@ class IngestConfig(_Section):
 
 
 class ClassifyConfig(_Section):
-    model: str = "lexicon"
+    model: str = "luisterpost-e5-small"  # or "lexicon", or a directory written by `luisterpost train`
+    precision: Literal["fp32", "int8"] = "int8"  # int8: dynamic quantization of the Linear layers
     batch_size: int = Field(default=32, ge=1)
     parent_cache: int = Field(default=100_000, ge=1)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from classify.evaluate import head_report
+from classify.evaluate import confusion, head_report
 from classify.labels import HEADS
 from classify.model import Classification, Classifier, Post
 from luisterpost.config import ConfigError
@@ -52,8 +52,17 @@ def classify_file(classifier: Classifier, source: Path, out: Path, batch_size: i
     return len(results)
 
 
-def evaluate_file(classifier: Classifier, source: Path, batch_size: int) -> dict[str, Any]:
+def evaluate_file(classifier: Classifier, source: Path, batch_size: int,
+                  baseline: Classifier | None = None) -> dict[str, Any]:
+    """Scores per head; with a baseline, the same file scored by it too, under `baseline`."""
     frame = read_posts(source, ("text", "stance", "sentiment"))
+    report = score_frame(classifier, frame, source, batch_size)
+    if baseline is not None:
+        report["baseline"] = score_frame(baseline, frame, source, batch_size)
+    return report
+
+
+def score_frame(classifier: Classifier, frame: pd.DataFrame, source: Path, batch_size: int) -> dict[str, Any]:
     results = classify_all(classifier, posts_of(frame), batch_size)
     report: dict[str, Any] = {"file": str(source), "model": {"name": classifier.name,
                                                            "version": classifier.version}}
@@ -65,16 +74,23 @@ def evaluate_file(classifier: Classifier, source: Path, batch_size: int) -> dict
         if unknown:
             raise ConfigError(f"{source}: column {head} has unknown labels {unknown}; expected {list(labels)}")
         report[head] = head_report(gold, predicted, labels)
+        report[head]["confusion"] = confusion(gold, predicted, labels)
     return report
 
 
 def render(report: dict[str, Any]) -> str:
     lines = [f"{report['file']} with {report['model']['name']} {report['model']['version']}"]
-    for head in HEADS:
+    for head, labels in HEADS.items():
         scores = report[head]
-        lines.append(f"{head}: macro-F1 {scores['macro_f1']:.3f}, accuracy {scores['accuracy']:.3f}, "
+        baseline = report.get("baseline", {}).get(head)
+        against = f" (baseline {report['baseline']['model']['name']}: {baseline['macro_f1']:.3f})" if baseline else ""
+        lines.append(f"{head}: macro-F1 {scores['macro_f1']:.3f}{against}, accuracy {scores['accuracy']:.3f}, "
                      f"n={scores['count']}")
         for label, score in scores["labels"].items():
             lines.append(f"  {label:<10} P {score['precision']:.3f}  R {score['recall']:.3f}  "
                          f"F1 {score['f1']:.3f}  n={score['support']}")
+        if scores["count"]:
+            lines.append("  confusion (rows gold, columns predicted): " + " ".join(label[:8] for label in labels))
+            lines += [f"    {label:<10} " + " ".join(f"{count:>8}" for count in row)
+                      for label, row in zip(labels, scores["confusion"], strict=True)]
     return "\n".join(lines)

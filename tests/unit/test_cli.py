@@ -27,7 +27,7 @@ def write_csv(path: Path, labelled: bool) -> None:
 def test_classify_writes_one_line_per_row_in_order(tmp_path: Path) -> None:
     source, out = tmp_path / "posts.csv", tmp_path / "out.jsonl"
     write_csv(source, labelled=False)
-    assert main(["classify", str(source), "--out", str(out)]) == 0
+    assert main(["classify", str(source), "--out", str(out), "--model", "lexicon"]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["stance"] for line in lines] == ["complaint", "defense", "praise", "neutral"]
     assert set(lines[0]["scores"]["stance"]) == {"complaint", "defense", "praise", "neutral"}
@@ -38,7 +38,7 @@ def test_eval_json_scores_each_head_and_skips_empty_labels(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "gold.csv"
     write_csv(source, labelled=True)
-    assert main(["eval", str(source), "--json"]) == 0
+    assert main(["eval", str(source), "--json", "--model", "lexicon"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["stance"]["count"] == 4 and report["sentiment"]["count"] == 3
     assert report["stance"]["macro_f1"] == 1.0
@@ -48,7 +48,7 @@ def test_eval_json_scores_each_head_and_skips_empty_labels(tmp_path: Path,
 def test_eval_names_the_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "bad.csv"
     write_csv(source, labelled=False)
-    assert main(["eval", str(source)]) == 2
+    assert main(["eval", str(source), "--model", "lexicon"]) == 2
     assert "missing column(s) stance, sentiment" in capsys.readouterr().err
 
 

@@ -1,0 +1,70 @@
+"""Classifier speed at batch 32 on this machine's cores: fp32 against int8, with the macro-F1 of each.
+
+`python bench/classify.py [--runs 5]` times the lexicon baseline and the trained model in both
+precisions over the same posts (the corpus test split, replies with their parents), reports posts
+per second as medians over the runs and as ratios against the lexicon, scores each on the test
+split, and measures the resident memory of a classify worker with the int8 model loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from classify.datasets import CORPUS_DIR
+from classify.registry import DEFAULT_MODEL, load_classifier
+from luisterpost.offline import classify_all, evaluate_file, posts_of, read_posts
+
+WORKER_RSS = """
+import resource, sys
+from classify.registry import load_classifier
+from luisterpost.offline import classify_all, posts_of, read_posts
+classifier = load_classifier(sys.argv[1], sys.argv[2])
+classify_all(classifier, posts_of(read_posts(sys.argv[3])), 32, progress=False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def posts_per_second(name: str, precision: str, runs: int, limit: int) -> tuple[float, float]:
+    classifier = load_classifier(name, precision)
+    posts = posts_of(read_posts(CORPUS_DIR / "test.csv"))[:limit]
+    classify_all(classifier, posts[:64], 32, progress=False)  # warm-up
+    rates = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        classify_all(classifier, posts, 32, progress=False)
+        rates.append(len(posts) / (time.perf_counter() - began))
+    report = evaluate_file(classifier, CORPUS_DIR / "test.csv", 32)
+    return statistics.median(rates), (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--posts", type=int, default=320)
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch 32, {args.posts} posts, "
+          f"medians of {args.runs} runs")
+    lexicon, _ = posts_per_second("lexicon", "fp32", args.runs, args.posts)
+    print("| path | posts/s | time per post vs lexicon | mean of stance and sentiment macro-F1 (test split) |")
+    print("|---|---|---|---|")
+    print(f"| lexicon | {lexicon:,.0f} | 1.0x | see bench/heldout.py |")
+    for precision in ("fp32", "int8"):
+        rate, f1 = posts_per_second(args.model, precision, args.runs, args.posts)
+        print(f"| {args.model} {precision} | {rate:,.0f} | {lexicon / rate:.1f}x | {f1:.4f} |")
+    for precision in ("fp32", "int8"):
+        rss_kb = subprocess.run([sys.executable, "-c", WORKER_RSS, args.model, precision,
+                                 str(CORPUS_DIR / "test.csv")], capture_output=True, text=True, check=True).stdout
+        print(f"classify worker peak RSS, {precision}: {int(rss_kb.strip().splitlines()[-1]) / 1024:,.0f} MiB")
+    print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

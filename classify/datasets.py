@@ -1,0 +1,123 @@
+"""Training data: the project's own corpus plus the real Dutch sets in `../shared/data`, on our labels.
+
+Every loader returns the same frame: `text`, `parent_text`, `stance`, `sentiment`, `abuse`, `source`,
+`split`. An empty label (or `abuse` of -1) means "not labelled for that head" and is not trained on.
+The real sets are split train/dev by a hash of the text; their test splits live in `heldout/` and
+are never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from luisterpost.config import ConfigError
+
+COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
+CORPUS_DIR = Path(__file__).parent / "corpus"
+DEV_SHARE = 0.15
+ECOSENT_SAMPLE = 1500  # 6,038 noisy student-coded headlines would drown the corpus' neutral class
+SEED = 13
+
+
+def shared_data_dir() -> Path:
+    """`../shared/data` beside the checkout (where CI puts it), or $LUISTERPOST_SHARED_DATA."""
+    import os
+
+    configured = os.environ.get("LUISTERPOST_SHARED_DATA")
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def dev_by_hash(key: str, share: float = DEV_SHARE) -> str:
+    bucket = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") / 2**32
+    return "dev" if bucket < share else "train"
+
+
+def _frame(texts: pd.Series, *, stance: pd.Series | str = "", sentiment: pd.Series | str = "",
+           abuse: pd.Series | int = -1, source: str) -> pd.DataFrame:
+    frame = pd.DataFrame({"text": texts.astype(str).str.strip()})
+    frame["parent_text"] = ""
+    frame["stance"] = stance
+    frame["sentiment"] = sentiment
+    frame["abuse"] = abuse
+    frame["source"] = source
+    frame = frame[frame["text"] != ""]
+    frame["split"] = [dev_by_hash(text) for text in frame["text"]]
+    return frame.drop_duplicates("text").reset_index(drop=True)
+
+
+def corpus(directory: Path = CORPUS_DIR) -> pd.DataFrame:
+    """The written corpus with its own thread-wise train/dev/test split."""
+    path = directory / "corpus.csv"
+    if not path.exists():
+        raise ConfigError(f"the labelled corpus is missing: {path}")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["abuse"] = frame["abuse"].map(lambda value: int(value) if value in ("0", "1") else -1)
+    frame["source"] = "corpus"
+    return frame[list(COLUMNS)]
+
+
+def semeval_restaurants(data: Path) -> pd.DataFrame:
+    """Review sentences about a business: negative = complaint, positive = praise; `mixed` left out."""
+    raw = pd.read_csv(data / "semeval2016-absa-nl-restaurants-train" / "train_sentences.tsv", sep="\t",
+                      dtype=str, keep_default_na=False)
+    raw = raw[raw["sentence_polarity"].isin(["negative", "positive", "neutral", "none"])]  # not mixed, conflict
+    stance = raw["sentence_polarity"].map({"negative": "complaint", "positive": "praise",
+                                           "neutral": "neutral", "none": "neutral"})
+    sentiment = raw["sentence_polarity"].map({"negative": "negative", "positive": "positive",
+                                              "neutral": "neutral", "none": "neutral"})
+    return _frame(raw["text"], stance=stance, sentiment=sentiment, source="semeval2016-restaurants")
+
+
+def political_tweets(data: Path) -> pd.DataFrame:
+    """Tweets by politicians: tone only; they are not about a brand, so no stance."""
+    raw = pd.read_csv(data / "political-tweets-nl-polarity-train" / "gold-polarity.tsv", sep="\t",
+                      dtype=str, keep_default_na=False)
+    raw = raw[raw["polarity"].isin(["positive", "negative", "neutral"])]
+    return _frame(raw["content"], sentiment=raw["polarity"], source="political-tweets")
+
+
+def econ_headlines(data: Path) -> pd.DataFrame:
+    """News headlines about companies: a neutral stance with its own tone (a seeded sample)."""
+    raw = pd.read_csv(data / "ecosent-nl-econ-headlines" / "headlines_tone.csv", dtype=str,
+                      keep_default_na=False)
+    raw = raw[raw["value"].isin(["-1", "0", "1"])].sample(n=ECOSENT_SAMPLE, random_state=SEED)
+    sentiment = raw["value"].map({"-1": "negative", "0": "neutral", "1": "positive"})
+    return _frame(raw["headline"], stance="neutral", sentiment=sentiment, source="ecosent-headlines")
+
+
+def hate_speech(data: Path) -> pd.DataFrame:
+    """Social posts: `abuse` when offensive or violent and aimed at an individual (target 11)."""
+    raw = pd.read_csv(data / "imsypp-nl-hate-speech-half" / "imsypp_nl_half.csv", dtype=str,
+                      keep_default_na=False)
+    hostile = raw["type"].str.startswith(("2.", "3."))
+    at_person = raw["target"].str.startswith("11.")
+    abuse = (hostile & at_person).astype(int)
+    sentiment = hostile.map({True: "negative", False: ""})
+    return _frame(raw["doc"], sentiment=sentiment, abuse=abuse, source="imsypp-hate-speech")
+
+
+REAL_SETS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    "semeval2016-restaurants": semeval_restaurants,
+    "political-tweets": political_tweets,
+    "ecosent-headlines": econ_headlines,
+    "imsypp-hate-speech": hate_speech,
+}
+
+
+def real_sets(data: Path | None = None, names: tuple[str, ...] = tuple(REAL_SETS)) -> pd.DataFrame:
+    data = data or shared_data_dir()
+    if not data.is_dir():
+        raise ConfigError(f"the real Dutch training sets are missing: {data} (set LUISTERPOST_SHARED_DATA "
+                          "or train with --corpus-only)")
+    return pd.concat([REAL_SETS[name](data) for name in names], ignore_index=True)
+
+
+def training_data(with_real: bool = True, data: Path | None = None) -> pd.DataFrame:
+    frames = [corpus()]
+    if with_real:
+        frames.append(real_sets(data))
+    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

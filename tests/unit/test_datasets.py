@@ -1,0 +1,73 @@
+"""The real Dutch sets mapped onto our labels, read from a small copy in their own formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from classify.datasets import dev_by_hash, real_sets
+from luisterpost.config import ConfigError
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    semeval = tmp_path / "semeval2016-absa-nl-restaurants-train"
+    semeval.mkdir()
+    pd.DataFrame({"review_id": ["r1"] * 5, "sentence_id": [f"r1:{i}" for i in range(5)],
+                  "text": ["Lange wachttijd.", "Heerlijk gegeten!", "We kwamen om acht uur.", "Lekker maar duur.",
+                           "Geen mening."],
+                  "sentence_polarity": ["negative", "positive", "none", "mixed", "neutral"],
+                  "opinions": [""] * 5}).to_csv(semeval / "train_sentences.tsv", sep="\t", index=False)
+    tweets = tmp_path / "political-tweets-nl-polarity-train"
+    tweets.mkdir()
+    pd.DataFrame({"content": [" Mooi debat vandaag ", "Schandalig besluit"],
+                  "polarity": ["positive", "negative"]}).to_csv(tweets / "gold-polarity.tsv", sep="\t", index=False)
+    headlines = tmp_path / "ecosent-nl-econ-headlines"
+    headlines.mkdir()
+    pd.DataFrame({"id": range(3000), "headline": [f"Bedrijf {i} meldt cijfers" for i in range(3000)],
+                  "value": [-1, 0, 1] * 1000}).to_csv(headlines / "headlines_tone.csv", index=False)
+    hate = tmp_path / "imsypp-nl-hate-speech-half"
+    hate.mkdir()
+    pd.DataFrame({"uri": ["a", "b", "c"], "doc": ["Wat een sukkel ben jij", "Mooie video", "Die partij is tuig"],
+                  "type": ["2. offensive", "0. appropriate", "2. offensive"],
+                  "target": ["11. individual", "", "10. politics"]}).to_csv(hate / "imsypp_nl_half.csv", index=False)
+    return tmp_path
+
+
+def test_review_sentences_become_complaints_and_praise_and_mixed_is_left_out(data: Path) -> None:
+    frame = real_sets(data, ("semeval2016-restaurants",)).set_index("text")
+    assert frame.loc["Lange wachttijd.", ["stance", "sentiment"]].tolist() == ["complaint", "negative"]
+    assert frame.loc["Heerlijk gegeten!", ["stance", "sentiment"]].tolist() == ["praise", "positive"]
+    assert frame.loc["We kwamen om acht uur.", ["stance", "sentiment"]].tolist() == ["neutral", "neutral"]
+    assert "Lekker maar duur." not in frame.index
+
+
+def test_tweets_train_only_sentiment_and_headlines_are_neutral_stance_with_their_tone(data: Path) -> None:
+    tweets = real_sets(data, ("political-tweets",))
+    assert set(tweets["stance"]) == {""} and set(tweets["sentiment"]) == {"positive", "negative"}
+    assert "Mooi debat vandaag" in set(tweets["text"])  # stripped
+    headlines = real_sets(data, ("ecosent-headlines",))
+    assert len(headlines) == 1500  # a seeded sample, so the noisy headlines do not drown the corpus
+    assert set(headlines["stance"]) == {"neutral"}
+    assert set(headlines["sentiment"]) == {"negative", "neutral", "positive"}
+
+
+def test_abuse_is_an_insult_aimed_at_a_person_not_at_a_group(data: Path) -> None:
+    frame = real_sets(data, ("imsypp-hate-speech",)).set_index("text")
+    assert frame.loc["Wat een sukkel ben jij", "abuse"] == 1
+    assert frame.loc["Die partij is tuig", "abuse"] == 0
+    assert frame.loc["Mooie video", "abuse"] == 0
+    assert frame.loc["Mooie video", "sentiment"] == ""  # appropriate says nothing about tone
+
+
+def test_development_split_is_a_stable_share_of_each_set() -> None:
+    keys = [f"tekst {i}" for i in range(4000)]
+    assert [dev_by_hash(key) for key in keys] == [dev_by_hash(key) for key in keys]
+    assert 0.12 < sum(dev_by_hash(key) == "dev" for key in keys) / len(keys) < 0.18
+
+
+def test_missing_shared_data_says_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--corpus-only"):
+        real_sets(tmp_path / "absent")

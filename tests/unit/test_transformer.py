@@ -1,0 +1,180 @@
+"""The trained-model path on a tiny random BERT: training, saving, loading, calibration, int8."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from classify.labels import SENTIMENTS, STANCES
+from classify.model import Post
+from classify.registry import load_classifier
+from classify.tiny import build_tiny_base
+from classify.train import Settings, fit_temperature, train
+from classify.transformer import (
+    HEAD_LABELS,
+    ModelCard,
+    StanceModel,
+    TransformerClassifier,
+    encode,
+    encoder_layers,
+    load_base,
+    run_top,
+)
+from luisterpost.cli import main
+from luisterpost.config import ConfigError
+
+COMPLAINTS = ["pakket kapot en niemand reageert", "weer te laat bezorgd slecht", "slecht slecht nooit meer",
+              "kapot geleverd en geen antwoord", "te laat en kapot", "nooit meer bestellen slecht"]
+DEFENDERS = ["zeurpiet stel je niet aan", "wat een zeurpiet joh", "verwend kind stel je niet zo aan",
+             "zeurpiet geef ze de kans", "aansteller zeurpiet", "stel je niet aan verwend"]
+PRAISE = ["top service echt geweldig", "geweldig snel bezorgd top", "top top top", "wat een geweldig bedrijf",
+          "super snel en top", "geweldig geholpen top"]
+
+
+def labelled_frame() -> pd.DataFrame:
+    rows = []
+    for i in range(8):
+        for text in COMPLAINTS:
+            rows.append((text, "", "complaint", "negative", 0))
+        for text in DEFENDERS:
+            rows.append((text, COMPLAINTS[i % len(COMPLAINTS)], "defense", "negative", 1))
+        for text in PRAISE:
+            rows.append((text, "", "praise", "positive", 0))
+    frame = pd.DataFrame(rows, columns=["text", "parent_text", "stance", "sentiment", "abuse"])
+    frame["source"] = "corpus"
+    frame["split"] = ["dev" if i % 5 == 0 else "test" if i % 7 == 0 else "train" for i in range(len(frame))]
+    return frame
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    words = " ".join(COMPLAINTS + DEFENDERS + PRAISE).split()
+    return build_tiny_base(tmp_path_factory.mktemp("base") / "tiny", words)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path) -> tuple[Path, dict[str, object]]:
+    out = tmp_path_factory.mktemp("model") / "tiny-stance"
+    torch.set_num_threads(1)
+    summary = train(labelled_frame(), Settings(base=str(tiny_base), out=out, name="tiny-stance", epochs=25,
+                                               head_lr=5e-3, layer_lr=1e-3, progress=False))
+    return out, summary
+
+
+def test_training_path_on_cached_states_equals_the_inference_path(tiny_base: Path) -> None:
+    encoder, tokenizer = load_base(str(tiny_base))
+    model = StanceModel(encoder, HEAD_LABELS).eval()
+    batch = encode(tokenizer, [Post("zeurpiet", "pakket kapot"), Post("top top", None)], 64)
+    with torch.no_grad():
+        whole = model(batch)
+        states = encoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                         output_hidden_states=True).hidden_states
+        part = model.heads(run_top(encoder_layers(encoder)[1:], states[1], batch.attention_mask),
+                           batch.attention_mask, batch.text_mask)
+    for head in HEAD_LABELS:
+        assert torch.allclose(whole[head], part[head], atol=1e-5)
+
+
+def test_a_reply_is_encoded_with_its_parent_and_pooled_on_its_own_tokens(tiny_base: Path) -> None:
+    _, tokenizer = load_base(str(tiny_base))
+    batch = encode(tokenizer, [Post("zeurpiet", "pakket kapot"), Post("zeurpiet", None)], 64)
+    with_parent, alone = batch.attention_mask.sum(1).tolist()
+    assert with_parent > alone  # the parent's tokens are in the input
+    assert batch.text_mask[0].sum() == batch.text_mask[1].sum()  # the reply's own tokens are the same
+
+
+def test_trained_model_learns_the_labels_it_was_shown(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    classifier = TransformerClassifier(directory)
+    results = classifier.classify([Post(text) for text in COMPLAINTS[:3] + PRAISE[:3]])
+    assert [r.stance for r in results] == ["complaint"] * 3 + ["praise"] * 3
+    defenders = classifier.classify([Post(text, COMPLAINTS[0]) for text in DEFENDERS[:3]])
+    assert {r.stance for r in defenders} == {"defense"}
+    assert {r.sentiment for r in defenders} == {"negative"}
+
+
+def test_output_follows_the_classification_contract(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    result = TransformerClassifier(directory).classify([Post("wat een zeurpiet", "pakket kapot")])[0].to_json()
+    assert set(result) == {"stance", "sentiment", "scores", "signals", "model"}
+    assert list(result["scores"]["stance"]) == list(STANCES)
+    assert list(result["scores"]["sentiment"]) == list(SENTIMENTS)
+    for head in ("stance", "sentiment"):
+        assert sum(result["scores"][head].values()) == pytest.approx(1.0, abs=1e-3)
+    assert "abuse" in result["signals"]  # "zeurpiet" is in the word list, whatever the head says
+    assert result["model"] == {"name": "tiny-stance", "version": "1.0"}
+
+
+def test_model_directory_holds_card_weights_and_fitted_temperatures(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, summary = trained
+    card = ModelCard.read(directory)
+    assert set(card.temperatures) == set(HEAD_LABELS)
+    assert all(t > 0 for t in card.temperatures.values())
+    assert "## Data" in (directory / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert summary["best_epoch"] in range(1, 26)
+
+
+def test_training_reads_train_and_dev_rows_and_never_the_test_split(trained: tuple[Path, dict[str, object]]) -> None:
+    _, summary = trained
+    frame = labelled_frame()
+    rows = summary["rows"]
+    assert isinstance(rows, dict)
+    assert rows["train"]["corpus"] == (frame["split"] == "train").sum()
+    assert rows["dev"]["corpus"] == (frame["split"] == "dev").sum()
+    assert (frame["split"] == "test").sum() > 0
+
+
+def test_saved_and_loaded_model_gives_the_same_scores(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    posts = [Post("pakket kapot", None), Post("zeurpiet", "pakket kapot")]
+    first = TransformerClassifier(directory).classify(posts)
+    second = load_classifier(str(directory)).classify(posts)
+    assert [r.scores for r in first] == [r.scores for r in second]
+
+
+def test_int8_path_agrees_with_fp32(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    posts = [Post(text) for text in COMPLAINTS + PRAISE]
+    fp32 = TransformerClassifier(directory).classify(posts)
+    int8 = TransformerClassifier(directory, precision="int8").classify(posts)
+    assert [r.stance for r in int8] == [r.stance for r in fp32]
+
+
+def test_temperature_cools_an_overconfident_head() -> None:
+    torch.manual_seed(0)
+    labels = torch.randint(0, 3, (400,))
+    logits = torch.randn(400, 3)
+    logits[torch.arange(400), labels] += 1.0
+    overconfident = logits * 8  # right about 60% of the time, yet nearly certain every time
+    temperature = fit_temperature(overconfident, labels)
+    assert temperature > 2
+    nll = torch.nn.functional.cross_entropy
+    assert nll(overconfident / temperature, labels) < nll(overconfident, labels)
+
+
+def test_unknown_model_name_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="classify.model"):
+        load_classifier(str(tmp_path / "nothing-here"))
+
+
+def test_eval_scores_the_baseline_in_the_same_run_and_draws_confusion_matrices(
+        trained: tuple[Path, dict[str, object]], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    directory, _ = trained
+    gold = tmp_path / "gold.csv"
+    frame = labelled_frame()
+    frame[frame["split"] == "test"][["text", "parent_text", "stance", "sentiment"]].to_csv(gold, index=False)
+    assert main(["eval", str(gold), "--json", "--model", str(directory), "--confusion", str(tmp_path / "png")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"]["name"] == "tiny-stance" and report["baseline"]["model"]["name"] == "lexicon"
+    matrix = report["stance"]["confusion"]
+    assert sum(map(sum, matrix)) == report["stance"]["count"]
+    assert sum(matrix[i][i] for i in range(len(matrix))) / report["stance"]["count"] == report["stance"]["accuracy"]
+    pngs = sorted(path.name for path in (tmp_path / "png").iterdir())
+    assert pngs == ["gold.lexicon.sentiment.png", "gold.lexicon.stance.png",
+                    "gold.tiny-stance.sentiment.png", "gold.tiny-stance.stance.png"]
+    assert all((tmp_path / "png" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in pngs)
