@@ -34,9 +34,9 @@ ANCHORS = {"dbrd_test.csv": "RobBERT v2 95.1% accuracy, BERTje 93.0%",
 def earphones_as_contract(heldout: Path, scratch: Path) -> Path:
     raw = pd.read_csv(heldout / "earphone_reviews.csv")
     stars = raw["Star_rating"].astype(int)
-    frame = pd.DataFrame({"text": raw["Product_review"], "parent_text": "",
-                          "stance": stars.map(lambda s: "complaint" if s <= 2 else "neutral" if s == 3 else "praise"),
-                          "sentiment": stars.map(lambda s: "negative" if s <= 2 else "neutral" if s == 3 else "positive")})
+    stance = stars.map(lambda s: "complaint" if s <= 2 else "neutral" if s == 3 else "praise")
+    sentiment = stars.map(lambda s: "negative" if s <= 2 else "neutral" if s == 3 else "positive")
+    frame = pd.DataFrame({"text": raw["Product_review"], "parent_text": "", "stance": stance, "sentiment": sentiment})
     path = scratch / "earphone_reviews.csv"
     frame.to_csv(path, index=False)
     return path

@@ -27,9 +27,9 @@ def build_tiny_base(out_dir: Path, words: list[str], seed: int = 0) -> Path:
     tokenizer.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", 0), ("</s>", 2)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>",
-                                   sep_token="</s>", cls_token="<s>", pad_token="<pad>", unk_token="<unk>",
-                                   model_max_length=128)
+    fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
+        pad_token="<pad>", unk_token="<unk>", model_max_length=128)
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=130, pad_token_id=1, type_vocab_size=1)

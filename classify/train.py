@@ -34,6 +34,7 @@ from classify.transformer import (
     load_base,
     run_top,
 )
+from luisterpost.config import ConfigError
 
 IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
@@ -47,8 +48,8 @@ class Settings:
     out: Path
     name: str = "luisterpost-e5-small"
     version: str = "1.0"
-    epochs: int = 6
-    trainable_layers: int = 2
+    epochs: int = 5
+    trainable_layers: int = 6
     max_length: int = 96
     parent_chars: int = 160
     batch_size: int = 32
@@ -178,7 +179,8 @@ def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return round(min(max(fitted, TEMPERATURE_RANGE[0]), TEMPERATURE_RANGE[1]), 4) if math.isfinite(fitted) else 1.0
 
 
-def expected_calibration_error(logits: torch.Tensor, labels: torch.Tensor, temperature: float, bins: int = 10) -> float:
+def expected_calibration_error(logits: torch.Tensor, labels: torch.Tensor, temperature: float,
+                               bins: int = 10) -> float:
     known = labels != IGNORE
     probabilities = torch.softmax(logits[known] / temperature, dim=-1)
     confidence, predicted = probabilities.max(-1)
@@ -187,7 +189,8 @@ def expected_calibration_error(logits: torch.Tensor, labels: torch.Tensor, tempe
     for low in range(bins):
         inside = (confidence > low / bins) & (confidence <= (low + 1) / bins)
         if bool(inside.any()):
-            error += float(inside.float().mean()) * abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+            gap = abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+            error += float(inside.float().mean()) * gap
     return round(error, 4)
 
 
@@ -202,7 +205,7 @@ def train_epoch(model: StanceModel, items: list[Cached], optimizer: torch.optim.
         loss = sum((HEAD_WEIGHTS[head] * losses[head](logits[head], labels[head])
                     for head in HEAD_LABELS if bool((labels[head] != IGNORE).any())), torch.zeros(()))
         optimizer.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
@@ -224,7 +227,11 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     model = StanceModel(encoder, HEAD_LABELS)
     for parameter in model.encoder.parameters():
         parameter.requires_grad = False
-    top = encoder_layers(model.encoder)[-settings.trainable_layers:]
+    layers = encoder_layers(model.encoder)
+    if not 1 <= settings.trainable_layers < len(layers):
+        raise ConfigError(f"--layers: {settings.trainable_layers} is not between 1 and {len(layers) - 1}, "
+                          f"the encoder has {len(layers)} layers")
+    top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
         parameter.requires_grad = True
 

@@ -42,7 +42,8 @@ class Pipeline:
             ingester = Ingester(config.ingest, load_brands(config.ingest.brands_file))
             return IngestStage(ingester, self.topics, config.ingest, self.metrics)
         if stage == "classify":
-            worker = ClassifyWorker(load_classifier(config.classify.model, config.classify.precision), config.classify.parent_cache)
+            classifier = load_classifier(config.classify.model, config.classify.precision)
+            worker = ClassifyWorker(classifier, config.classify.parent_cache)
             return ClassifyStage(worker, self.topics, config.classify.batch_size, self.metrics)
         if stage == "detect":
             lateness = timedelta(seconds=config.detect.allowed_lateness_s)

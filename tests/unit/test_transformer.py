@@ -60,7 +60,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path) -> tuple[
     out = tmp_path_factory.mktemp("model") / "tiny-stance"
     torch.set_num_threads(1)
     summary = train(labelled_frame(), Settings(base=str(tiny_base), out=out, name="tiny-stance", epochs=25,
-                                               head_lr=5e-3, layer_lr=1e-3, progress=False))
+                                               trainable_layers=2, head_lr=5e-3, layer_lr=1e-3, progress=False))
     return out, summary
 
 
@@ -178,3 +178,20 @@ def test_eval_scores_the_baseline_in_the_same_run_and_draws_confusion_matrices(
     assert pngs == ["gold.lexicon.sentiment.png", "gold.lexicon.stance.png",
                     "gold.tiny-stance.sentiment.png", "gold.tiny-stance.stance.png"]
     assert all((tmp_path / "png" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in pngs)
+
+
+def test_a_batch_gives_each_post_the_scores_it_gets_alone(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    classifier = TransformerClassifier(directory)
+    posts = [Post(" ".join(COMPLAINTS[: 1 + i % 6]), PRAISE[i % 6] if i % 3 else None) for i in range(40)]
+    together = classifier.classify(posts)  # length-grouped inside: more than one group, out of order
+    for post, result in zip(posts, together, strict=True):
+        alone = classifier.classify([post])[0]
+        assert alone.stance == result.stance
+        for label, score in alone.scores["stance"].items():
+            assert result.scores["stance"][label] == pytest.approx(score, abs=2e-3)
+
+
+def test_training_more_layers_than_the_encoder_has_names_the_option(tiny_base: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--layers: 3 is not between 1 and 2"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=3, progress=False))

@@ -1,6 +1,6 @@
 """Classifier speed at batch 32 on this machine's cores: fp32 against int8, with the macro-F1 of each.
 
-`python bench/classify.py [--runs 5]` times the lexicon baseline and the trained model in both
+`python bench/model_speed.py [--runs 5]` times the lexicon baseline and the trained model in both
 precisions over the same posts (the corpus test split, replies with their parents), reports posts
 per second as medians over the runs and as ratios against the lexicon, scores each on the test
 split, and measures the resident memory of a classify worker with the int8 model loaded.
@@ -9,7 +9,6 @@ split, and measures the resident memory of a classify worker with the int8 model
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,12 +21,14 @@ from classify.registry import DEFAULT_MODEL, load_classifier
 from luisterpost.offline import classify_all, evaluate_file, posts_of, read_posts
 
 WORKER_RSS = """
-import resource, sys
+import sys
 from classify.registry import load_classifier
 from luisterpost.offline import classify_all, posts_of, read_posts
 classifier = load_classifier(sys.argv[1], sys.argv[2])
 classify_all(classifier, posts_of(read_posts(sys.argv[3])), 32, progress=False)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: after fork and exec, ru_maxrss still counts the parent's peak
+status = open("/proc/self/status").read().split("VmHWM:")[1]
+print(int(status.split()[0]))
 """
 
 
@@ -63,7 +64,6 @@ def main() -> None:
         rss_kb = subprocess.run([sys.executable, "-c", WORKER_RSS, args.model, precision,
                                  str(CORPUS_DIR / "test.csv")], capture_output=True, text=True, check=True).stdout
         print(f"classify worker peak RSS, {precision}: {int(rss_kb.strip().splitlines()[-1]) / 1024:,.0f} MiB")
-    print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
 
 
 if __name__ == "__main__":
