@@ -36,7 +36,7 @@ class ModelCard:
     base: str
     max_length: int = 96
     parent_chars: int = 160  # the parent's opening is the context a reply needs; the rest costs time
-    trainable_layers: int = 2
+    trainable_layers: int = 6
     labels: dict[str, list[str]] = field(default_factory=lambda: {h: list(v) for h, v in HEAD_LABELS.items()})
     temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
     abuse_threshold: float = 0.5
