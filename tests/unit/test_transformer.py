@@ -195,3 +195,13 @@ def test_a_batch_gives_each_post_the_scores_it_gets_alone(trained: tuple[Path, d
 def test_training_more_layers_than_the_encoder_has_names_the_option(tiny_base: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--layers: 3 is not between 1 and 2"):
         train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=3, progress=False))
+
+
+def test_a_long_parent_is_cut_to_its_opening_at_a_word_boundary() -> None:
+    from classify.transformer import parent_opening
+
+    parent = "Extra betaald voor bezorging voor tien uur en om elf uur stond hij pas voor de deur " * 5
+    opening = parent_opening(parent, 160)
+    assert len(opening) <= 160 and parent.startswith(opening) and parent[len(opening)] == " "
+    assert parent_opening("Kort.", 160) == "Kort."
+    assert parent_opening(None, 160) == ""
