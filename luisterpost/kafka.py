@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import TopicAlreadyExistsError
 
-from luisterpost.config import KafkaConfig
+from luisterpost.config import ConfigError, KafkaConfig
 
 log = logging.getLogger(__name__)
 
@@ -22,25 +23,57 @@ class Topics:
     classified: str
     incidents: str
     dlq: str
+    silences: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
         return cls(*(f"{prefix}{name}" for name in
-                     ("mentions.raw", "mentions", "mentions.classified", "incidents", "mentions.dlq")))
+                     ("mentions.raw", "mentions", "mentions.classified", "incidents", "mentions.dlq", "silences")))
 
     def all(self) -> tuple[str, ...]:
-        return (self.raw, self.mentions, self.classified, self.incidents, self.dlq)
+        return (self.raw, self.mentions, self.classified, self.incidents, self.dlq, self.silences)
+
+    def compacted(self) -> tuple[str, ...]:
+        """Topics whose last record per key is the state: open incidents, and the silences."""
+        return (self.incidents, self.silences)
 
 
 def client_options(config: KafkaConfig, bootstrap: str) -> dict[str, Any]:
+    """kafka-python's keyword arguments for the configured security; never logged (the password)."""
     options: dict[str, Any] = {"bootstrap_servers": bootstrap.split(","),
                                "security_protocol": config.security_protocol}
     if config.sasl_mechanism:
-        options["sasl_mechanism"] = config.sasl_mechanism
+        options["sasl_mechanism"] = config.sasl_mechanism  # kafka-python's PLAIN and SCRAM share these two
         options["sasl_plain_username"] = config.sasl_username
-        if config.sasl_password is not None:
-            options["sasl_plain_password"] = config.sasl_password.get_secret_value()
+        options["sasl_plain_password"] = _sasl_password(config)
+    if config.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_check_hostname"] = config.ssl_check_hostname
+        for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(config, key)
+            if path is not None:
+                options[key] = str(_readable(f"kafka.{key}", path))
     return options
+
+
+def _readable(key: str, path: Path) -> Path:
+    """A missing or unreadable mounted Secret file is a configuration error that names its key."""
+    try:
+        with path.open("rb"):
+            return path
+    except OSError as error:
+        raise ConfigError(f"{key}: cannot read {path}: {error.strerror or error}") from None
+
+
+def _sasl_password(config: KafkaConfig) -> str | None:
+    if config.sasl_password is not None:
+        return config.sasl_password.get_secret_value()
+    if config.sasl_password_file is None:
+        return None
+    path = _readable("kafka.sasl_password_file", config.sasl_password_file)
+    password = path.read_text(encoding="utf-8").rstrip("\r\n")  # Secrets often end in a newline
+    if not password:
+        raise ConfigError(f"kafka.sasl_password_file: {path} is empty")
+    return password
 
 
 def producer(config: KafkaConfig, bootstrap: str) -> KafkaProducer:
@@ -56,11 +89,12 @@ def consumer(config: KafkaConfig, bootstrap: str, group: str | None, **extra: An
 
 
 def ensure_topics(config: KafkaConfig, bootstrap: str, topics: Topics, timeout_s: float = 30) -> None:
-    """Create what is missing; `incidents` is compacted, as its last event per key is the state."""
+    """Create what is missing; `incidents` and `silences` are compacted: their last record per key is the state."""
     deadline = time.monotonic() + timeout_s
+    options = client_options(config, bootstrap)  # a configuration error is not worth retrying
     while True:
         try:
-            admin = KafkaAdminClient(**client_options(config, bootstrap))
+            admin = KafkaAdminClient(**options)
             break
         except Exception:
             if time.monotonic() > deadline:
@@ -71,7 +105,7 @@ def ensure_topics(config: KafkaConfig, bootstrap: str, topics: Topics, timeout_s
         for name in topics.all():
             if name in existing:
                 continue
-            compact = {"cleanup.policy": "compact"} if name == topics.incidents else {}
+            compact = {"cleanup.policy": "compact"} if name in topics.compacted() else {}
             spec = {name: {"num_partitions": config.partitions, "replication_factor": 1, "configs": compact}}
             try:
                 admin.create_topics(spec, wait_for_metadata=True)

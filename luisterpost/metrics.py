@@ -3,7 +3,7 @@ never a mention id or an author handle. The registry is injected so tests read t
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
 
@@ -12,6 +12,8 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        # process_start_time_seconds (restarts), process_resident_memory_bytes and process_cpu_seconds_total.
+        ProcessCollector(registry=r)
         self.consumed = Counter("luisterpost_records_consumed_total", "Records read from the input topic",
                                 ["stage"], registry=r)
         self.produced = Counter("luisterpost_records_produced_total", "Records written and acknowledged",
@@ -35,11 +37,17 @@ class Metrics:
                                  "Age of the newest consumed record while behind", ["stage"], registry=r)
         self.incidents = Counter("luisterpost_incidents_total", "Incident events decided",
                                  ["rule", "action"], registry=r)
+        self.silenced = Counter("luisterpost_incident_events_silenced_total",
+                                "Incident events held back from the pagers by a silence", ["rule", "action"],
+                                registry=r)
         self.deliveries = Counter("luisterpost_pager_deliveries_total", "Delivery attempts per receiver",
                                   ["receiver", "outcome"], registry=r)
         self.end_to_end = Histogram("luisterpost_end_to_end_latency_seconds",
                                     "From the newest mention's created_at to the incident decision",
                                     buckets=LATENCY_BUCKETS, registry=r)
+        self.open_incidents = Gauge("luisterpost_open_incidents",
+                                    "Incidents open now (triggered, not resolved) in this detect process",
+                                    ["brand", "rule", "severity"], registry=r)
         self.model_info = Gauge("luisterpost_model_info", "The classifier in use (value 1)",
                                 ["name", "version"], registry=r)
         self.loop_turn = Gauge("luisterpost_loop_last_turn_timestamp_seconds",

@@ -4,13 +4,16 @@ not published again."""
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from alerts.baseline import HourOfWeek
 from alerts.detector import Detector
 from alerts.incidents import Published
 from alerts.observation import observe
@@ -42,11 +45,14 @@ class DetectStage:
     stage = "detect"
 
     def __init__(self, rules: RulesConfig, lateness: timedelta, topics: Topics, metrics: Metrics,
-                 read_incidents: ReadIncidents) -> None:
+                 read_incidents: ReadIncidents, baseline: HourOfWeek | None = None) -> None:
         self.input_topic = topics.classified
         self._rules, self._lateness, self._topics, self._metrics = rules, lateness, topics, metrics
         self._read_incidents = read_incidents
+        self._baseline = baseline  # each rebuilt detector starts from the seed and learns anew
         self._detectors: dict[int, Detector] = {}
+        self._arrived: dict[int, float] = {}  # monotonic seconds of each partition's last record
+        self._open_labels: set[tuple[str, str, str]] = set()
         self._ready = False
 
     def process(self, records: list[Any]) -> Result:
@@ -64,17 +70,51 @@ class DetectStage:
             for event in detector.observe(mention):
                 outputs.append(self._publish(event, mention.created_at))
             self._metrics.late.labels(self.stage).inc(detector.late - late_before)
+        now = time.monotonic()
+        self._arrived.update({record.partition: now for record in records})
+        outputs += self._tick(now)
+        self._report_open()
         return Result(outputs, len(records))
 
-    def _publish(self, event: dict[str, Any], newest: datetime) -> Output:
+    def on_idle(self, now: float) -> list[Output]:
+        """The loop's hook for a poll that returned nothing; `now` is monotonic seconds."""
+        outputs = self._tick(now)
+        if outputs:
+            self._report_open()
+        return outputs
+
+    def _tick(self, now: float) -> list[Output]:
+        """A partition without records for `pipeline_silence.idle_tick_minutes` of wall-clock time ticks
+        its detector, so total silence is noticed although event time stands still; also after each
+        batch, for a partition that stays silent while others talk."""
+        outputs: list[Output] = []
+        for partition, detector in self._detectors.items():
+            arrived = self._arrived.get(partition)
+            if arrived is not None:
+                outputs += [self._publish(event) for event in detector.tick(timedelta(seconds=now - arrived))]
+        return outputs
+
+    def _report_open(self) -> None:
+        """Open incidents of this process's partitions; a brand lives on one partition, so a sum over
+        detect pods counts each once. Label sets that closed go to 0 rather than vanish."""
+        counts = Counter((firing.brand, firing.rule, firing.severity)
+                         for detector in self._detectors.values() for firing in detector.book.open_firings())
+        for labels in self._open_labels - counts.keys():
+            self._metrics.open_incidents.labels(*labels).set(0)
+        for labels, count in counts.items():
+            self._metrics.open_incidents.labels(*labels).set(count)
+        self._open_labels |= counts.keys()
+
+    def _publish(self, event: dict[str, Any], newest: datetime | None = None) -> Output:
         self._metrics.incidents.labels(event["rule"], event["action"]).inc()
-        self._metrics.end_to_end.observe(max(0.0, time.time() - newest.timestamp()))
+        if newest is not None:  # an idle tick's event answers no mention: no end-to-end latency
+            self._metrics.end_to_end.observe(max(0.0, time.time() - newest.timestamp()))
         log.info("detect: %s %s", event["action"], event["dedup_key"])
         value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return Output(self._topics.incidents, value, event["dedup_key"].encode("utf-8"))
 
     def _new_detector(self, published: dict[str, Published]) -> Detector:
-        return Detector(self._rules, self._lateness, published)
+        return Detector(self._rules, self._lateness, published, baseline=copy.deepcopy(self._baseline))
 
     def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
         published = published_state(self._read_incidents())
@@ -88,6 +128,8 @@ class DetectStage:
     def on_revoked(self, partitions: list[Any]) -> None:
         for partition in partitions:
             self._detectors.pop(partition.partition, None)
+            self._arrived.pop(partition.partition, None)
+        self._report_open()
 
     def ready(self) -> bool:
         return self._ready

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from alerts.notifier import Notifier
+from alerts.silences import SilenceSource
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
@@ -28,9 +29,28 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
 class NotifyStage(Stage):
     stage = "notify"
 
-    def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics) -> None:
+    def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics,
+                 silences: SilenceSource | None = None) -> None:
         self.input_topic = topics.incidents
         self._notifier, self._topics, self._metrics = notifier, topics, metrics
+        self._silences = silences
+        self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
+
+    def _muted(self, event: dict[str, Any]) -> bool:
+        """A silence holds the page back; the event stays on the topic, counted and logged once."""
+        if self._silences is None:
+            return False
+        silence = self._silences.current().muting(event, self._silences.clock())
+        if silence is None:
+            return False
+        self._metrics.silenced.labels(event["rule"], event["action"]).inc()
+        if self._muted_by.get(event["dedup_key"]) != silence.id:
+            if len(self._muted_by) > 10_000:
+                self._muted_by.clear()  # bounded; the worst case is one repeated log line
+            self._muted_by[event["dedup_key"]] = silence.id
+            log.info("notify: %s %s muted by silence %s (%s: %s)", event["action"], event["dedup_key"],
+                     silence.id[:8], silence.created_by, silence.comment[:80])
+        return True
 
     def process(self, records: list[Any]) -> Result:
         outputs: list[Output] = []
@@ -39,10 +59,14 @@ class NotifyStage(Stage):
             if event is None:
                 self._metrics.dlq.labels(self.stage, "not_an_incident").inc()
                 outputs.append(dead_letter(self._topics.dlq, self.stage, record, "not an incident event"))
+            elif self._muted(event):
+                continue
             elif not self._notifier.deliver(event):
                 return Result(outputs, handled)  # shutting down mid-retry: redo from here next time
         return Result(outputs, len(records))
 
     def close(self) -> None:
+        if self._silences is not None:
+            self._silences.close()
         for receiver in self._notifier.receivers:
             receiver.close()
