@@ -25,6 +25,7 @@ class Observation:
     author: str
     url: str | None
     text: str
+    platform: str = "other"  # the source, for pipeline_silence; defaulted so tests may leave it out
 
     def top_mention(self) -> dict[str, Any]:
         """What a page shows of this mention: enough to judge it without opening a browser."""
@@ -47,7 +48,7 @@ def _observe(record: dict[str, Any]) -> Observation | Invalid:
         root_id=str(thread.get("root_id") or record["id"]), parent_id=thread.get("parent_id"),
         followers=int(author.get("followers") or 0), is_brand=bool(author.get("is_brand")),
         author=str(author.get("handle") or author.get("name") or author.get("id") or "?"),
-        url=record.get("url"), text=str(record["text"]))
+        url=record.get("url"), text=str(record["text"]), platform=str(record.get("platform") or "other"))
 
 
 def observe(value: bytes | None) -> Observation | Invalid:

@@ -86,11 +86,11 @@ class PipelineSilenceConfig(_Rule):
     severity: Severity = "warning"
     brands: bool = True
     platforms: bool = True
-    history_hours: float = Field(default=24, gt=0)
+    history_hours: float = Field(default=48, gt=0)
     quantile: float = Field(default=0.95, gt=0, lt=1)
     factor: float = Field(default=3.0, ge=1)
     min_silence_minutes: float = Field(default=30, gt=0)
-    min_mentions: int = Field(default=48, ge=1)
+    min_mentions: int = Field(default=96, ge=1)
     idle_tick_minutes: float = Field(default=15, ge=0)
 
 

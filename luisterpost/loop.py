@@ -103,6 +103,8 @@ class StageLoop:
         if records:
             self.idle.clear()
             self._handle(records)
+        else:
+            self._on_idle()
         self._update_lag(polled)
         if time.monotonic() - self._last_commit >= self.commit_interval_s:
             self.commit()
@@ -113,16 +115,27 @@ class StageLoop:
         stage = self.processor.stage
         self.metrics.consumed.labels(stage).inc(len(records))
         result = self.processor.process(records)
-        futures = [self.producer.send(out.topic, value=out.value, key=out.key, headers=out.headers)
-                   for out in result.outputs]
-        self.producer.flush()
-        for future, out in zip(futures, result.outputs, strict=True):
-            future.get(timeout=30)  # raises if the broker refused: crash, restart, redo (at least once)
-            self.metrics.produced.labels(stage, out.topic).inc()
+        self._produce(result.outputs)
         for record in records[: result.handled]:
             self._pending[TopicPartition(record.topic, record.partition)] = \
                 OffsetAndMetadata(record.offset + 1, "", -1)
         self._rewind(records[result.handled:])
+
+    def _produce(self, outputs: list[Output]) -> None:
+        futures = [self.producer.send(out.topic, value=out.value, key=out.key, headers=out.headers)
+                   for out in outputs]
+        self.producer.flush()
+        for future, out in zip(futures, outputs, strict=True):
+            future.get(timeout=30)  # raises if the broker refused: crash, restart, redo (at least once)
+            self.metrics.produced.labels(self.processor.stage, out.topic).inc()
+
+    def _on_idle(self) -> None:
+        """The optional `on_idle(now)` hook of a stage whose timers must run while nothing arrives (detect:
+        pipeline_silence); what it returns is produced like any output, with no offset to commit."""
+        on_idle = getattr(self.processor, "on_idle", None)
+        outputs = on_idle(time.monotonic()) if callable(on_idle) else []
+        if outputs:
+            self._produce(outputs)
 
     def _rewind(self, unhandled: list[Any]) -> None:
         """Seek back to the first unhandled record of each partition, so the next poll retries it."""

@@ -72,7 +72,8 @@ def test_sigkill_mid_replay_then_restart(broker: EmbeddedBroker, prefix: str, tm
     on_topic = Counter(e["dedup_key"] for e in read_json(broker.bootstrap, topics.incidents)
                        if e["action"] == "trigger")
     at_pager = Counter(e["dedup_key"] for e in jsonl(out) if e["action"] == "trigger")
-    assert on_topic == at_pager == Counter({"coolblue/influencer_complaint/li:7265312": 1})
+    assert on_topic == at_pager == Counter({"coolblue/influencer_complaint/li:7265312": 1,
+                                            "coolblue/pile_on/li:7265312": 1})
 
 
 def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: str, tmp_path: Path) -> None:
@@ -100,7 +101,7 @@ def test_replay_command_on_the_embedded_default(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "replayed 1014 records" in done.stdout
     assert [e["dedup_key"] for e in jsonl(out) if e["action"] == "trigger"] == \
-        ["coolblue/influencer_complaint/li:7265312"]
+        ["coolblue/pile_on/li:7265312", "coolblue/influencer_complaint/li:7265312"]  # defenders by 23:30, SLA at 23:45
 
 
 def test_broker_command_serves_kafka_and_stops_on_sigterm(tmp_path: Path) -> None:

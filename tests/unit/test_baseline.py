@@ -4,7 +4,7 @@ stream runs, and used by complaint_spike so that a brand's ordinary Monday morni
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ def history(weeks: int, busy_complaints: int) -> list[tuple[str, datetime, bool,
 
 def test_hour_of_week_is_local_time() -> None:
     assert hour_of_week(MONDAY + timedelta(hours=9), AMS) == 9
-    assert hour_of_week(datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc), AMS) == 9  # 09:00 in Amsterdam
+    assert hour_of_week(datetime(2026, 11, 2, 8, 0, tzinfo=UTC), AMS) == 9  # 09:00 in Amsterdam
     assert hour_of_week(datetime(2026, 11, 8, 23, 30, tzinfo=AMS), AMS) == 167
 
 

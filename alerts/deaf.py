@@ -1,0 +1,149 @@
+"""pipeline_silence: no mentions for a brand, or from a platform, for far longer than usual.
+
+The listening post has gone deaf. Each source (a brand, a platform) learns its usual gap: the
+time-weighted `quantile` of its gaps between mentions over the trailing `history_hours`, that is the
+gap length that 95% of the listening time was spent in gaps no longer than. Weighting by time is what
+lets a brand that is quiet every night keep its night gaps in "usual": by count they are a handful among
+hundreds of daytime gaps, by time they are a third of the day. A source is judged only once it has been
+heard for a whole history period with `min_mentions` in it, so a rare or new brand does not page.
+It fires when the gap since its last mention reaches max(min_silence, factor x usual gap), and resolves
+when a mention arrives. The gap that fired is learned only up to the limit it broke: a real outage must
+not teach that hours of silence are usual, and a false alarm on a long night must not drop the night
+from the history either (which would make the next night page too).
+
+Only gaps of at least `min_silence / factor` are kept one by one (shorter ones can never lift the
+threshold above `min_silence`); shorter gaps are summed per hour, so memory per source is bounded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from alerts.incidents import Clear, Firing
+from alerts.observation import Observation
+from alerts.rules_config import PipelineSilenceConfig
+
+RULE = "pipeline_silence"
+SourceKey = tuple[str, str]  # ("brand", "coolblue") or ("platform", "x")
+
+
+@dataclass
+class Source:
+    first_seen: datetime
+    last_seen: datetime
+    counts: dict[int, int] = field(default_factory=dict)  # mentions per hour
+    short_gaps: dict[int, float] = field(default_factory=dict)  # seconds in gaps below the floor, per hour
+    long_gaps: deque[tuple[datetime, float]] = field(default_factory=deque)  # (end, seconds), oldest first
+    firing: bool = False
+
+
+def keys(mention: Observation, config: PipelineSilenceConfig) -> list[SourceKey]:
+    return ([("brand", mention.brand)] if config.brands else []) + \
+        ([("platform", mention.platform)] if config.platforms else [])
+
+
+def _hour(moment: datetime) -> int:
+    return int(moment.timestamp() // 3600)
+
+
+def floor_seconds(config: PipelineSilenceConfig) -> float:
+    return config.min_silence_minutes * 60 / config.factor
+
+
+def _learn(source: Source, gap: float, at: datetime, config: PipelineSilenceConfig) -> None:
+    if gap >= floor_seconds(config):
+        source.long_gaps.append((at, gap))
+    else:
+        source.short_gaps[_hour(at)] = source.short_gaps.get(_hour(at), 0.0) + gap
+
+
+def _prune(source: Source, config: PipelineSilenceConfig) -> None:
+    horizon = source.last_seen - timedelta(hours=config.history_hours)
+    while source.long_gaps and source.long_gaps[0][0] <= horizon:
+        source.long_gaps.popleft()
+    for table in (source.counts, source.short_gaps):
+        for hour in [hour for hour in table if hour < _hour(horizon)]:
+            del table[hour]
+
+
+def observe(sources: dict[SourceKey, Source], mention: Observation, config: PipelineSilenceConfig) -> list[SourceKey]:
+    """Learn the gap each of the mention's sources just closed; the sources that were firing (now heard)."""
+    heard: list[SourceKey] = []
+    for key in keys(mention, config):
+        source = sources.get(key)
+        at = mention.created_at
+        if source is None:
+            sources[key] = Source(at, at, {_hour(at): 1})
+            continue
+        source.counts[_hour(at)] = source.counts.get(_hour(at), 0) + 1
+        if at <= source.last_seen:
+            continue  # out of order: counted, but it closes no gap
+        gap = (at - source.last_seen).total_seconds()
+        if source.firing:
+            source.firing = False
+            heard.append(key)
+            gap = min(gap, limit(source, config))  # an outage is learned only up to the limit it broke
+        _learn(source, gap, at, config)
+        source.last_seen = at
+        _prune(source, config)
+    return heard
+
+
+def usual_gap(source: Source, config: PipelineSilenceConfig) -> float:
+    """Seconds: the gap length below which `quantile` of the listening time lies (time-weighted)."""
+    short = sum(source.short_gaps.values())
+    total = short + sum(gap for _, gap in source.long_gaps)
+    covered = short
+    if total <= 0 or covered >= config.quantile * total:
+        return floor_seconds(config)
+    for gap in sorted(gap for _, gap in source.long_gaps):
+        covered += gap
+        if covered >= config.quantile * total:
+            return gap
+    return max(gap for _, gap in source.long_gaps)
+
+
+def limit(source: Source, config: PipelineSilenceConfig) -> float:
+    return max(config.min_silence_minutes * 60, config.factor * usual_gap(source, config))
+
+
+def judged(source: Source, config: PipelineSilenceConfig) -> bool:
+    """Heard for a whole history period, with enough mentions in it to know what usual means."""
+    heard_for = source.last_seen - source.first_seen
+    return heard_for >= timedelta(hours=config.history_hours) and sum(source.counts.values()) >= config.min_mentions
+
+
+def dedup_key(key: SourceKey) -> str:
+    kind, name = key
+    return f"{name}/{RULE}" if kind == "brand" else f"platform:{name}/{RULE}"
+
+
+def evaluate(sources: dict[SourceKey, Source], now: datetime, config: PipelineSilenceConfig) -> list[Firing]:
+    """At event time `now`: every source silent for at least its limit, firing or newly so."""
+    firings: list[Firing] = []
+    for key, source in sources.items():
+        silent = (now - source.last_seen).total_seconds()
+        if source.firing or (judged(source, config) and silent >= limit(source, config)):
+            source.firing = True
+            firings.append(_firing(key, source, silent, config))
+    return firings
+
+
+def clear(key: SourceKey, config: PipelineSilenceConfig) -> Clear:
+    return Clear(dedup_key(key), f"{key[0]} {key[1]}: mentions arrive again")
+
+
+def _firing(key: SourceKey, source: Source, silent: float, config: PipelineSilenceConfig) -> Firing:
+    kind, name = key
+    usual, threshold = usual_gap(source, config), limit(source, config)
+    summary = (f"{'' if kind == 'brand' else 'platform '}{name}: no mentions for {silent / 60:.0f} min "
+               f"(usual gap {usual / 60:.0f} min, threshold {threshold / 60:.0f} min): is the listening post deaf?")
+    evidence = {"source": kind, "name": name, "last_mention_at": source.last_seen.isoformat(),
+                "minutes_silent": round(silent / 60, 1), "usual_gap_minutes": round(usual / 60, 1),
+                "threshold_minutes": round(threshold / 60, 1), "quantile": config.quantile,
+                "factor": config.factor, "mentions_in_history": sum(source.counts.values()),
+                "history_hours": config.history_hours}
+    return Firing(dedup_key(key), RULE, config.severity, name if kind == "brand" else "", summary,
+                  0, evidence, [])
