@@ -24,7 +24,8 @@ def test_environment_overrides_the_file() -> None:
 
 def test_secrets_do_not_print(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
-    path.write_text("kafka:\n  sasl_mechanism: PLAIN\n  sasl_username: lp\n  sasl_password: hunter2\n")
+    path.write_text("kafka:\n  security_protocol: SASL_SSL\n  sasl_mechanism: PLAIN\n"
+                    "  sasl_username: lp\n  sasl_password: hunter2\n")
     config = load(path, environ={})
     assert "hunter2" not in repr(config) and "hunter2" not in str(config.kafka)
     assert config.kafka.sasl_password is not None
