@@ -11,20 +11,23 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_when_event_set, wait_exponential_jitter
 
 from alerts.receivers.base import Outcome, Receiver
+from alerts.receivers.rate import RateBudget
 
 log = logging.getLogger(__name__)
 
 
 class Notifier:
-    """Retries 429/5xx with capped, jittered backoff until delivered or until shutdown: a page is
-    never dropped for a transient error. A 4xx rejection is final: counted, logged, not retried."""
+    """Retries 429/5xx with capped, jittered backoff (or the pager's Retry-After) until delivered or
+    until shutdown: a page is never dropped for a transient error. A 4xx rejection is final: counted,
+    logged, not retried. Each send first waits for its receiver's rate budget, if it has one."""
 
     def __init__(self, receivers: list[Receiver], stopping: threading.Event,
                  backoff_initial_s: float, backoff_max_s: float,
                  on_outcome: Callable[[str, Outcome], None] = lambda name, outcome: None) -> None:
         self.receivers = receivers
         self._stopping = stopping
-        self._wait = wait_exponential_jitter(multiplier=backoff_initial_s, max=backoff_max_s)
+        self._backoff = wait_exponential_jitter(multiplier=backoff_initial_s, max=backoff_max_s)
+        self._backoff_max_s = backoff_max_s
         self._on_outcome = on_outcome
         self._done: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # bounded: recent events
 
@@ -47,6 +50,17 @@ class Notifier:
     def _pause(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # a shutdown cuts the backoff short
 
+    def _wait(self, state: RetryCallState) -> float:
+        """The pager's own Retry-After when it gave one (capped like the backoff), else the backoff."""
+        asked = self._last_outcome(state).retry_after_s
+        return min(asked, self._backoff_max_s) if asked is not None else self._backoff(state)
+
+    def _paced(self, receiver: Receiver) -> bool:
+        """Wait for the receiver's rate budget; False when a shutdown came first."""
+        budget: RateBudget | None = getattr(receiver, "budget", None)  # tolerate doubles that predate budgets
+        delay = budget.reserve() if budget is not None else 0.0
+        return delay <= 0 or not self._stopping.wait(delay)
+
     @staticmethod
     def _last_outcome(state: RetryCallState) -> Outcome:
         assert state.outcome is not None
@@ -60,9 +74,14 @@ class Notifier:
         last_error: list[str | None] = [None]
 
         def attempt() -> Outcome:
+            if not self._paced(receiver):
+                return Outcome.retry("shutting down")  # not sent, so not counted
             outcome = receiver.send(event)
             self._on_outcome(receiver.name, outcome)
-            if outcome.error != last_error[0] and outcome.error is not None:
+            if outcome.status == "rejected":
+                log.error("receiver %s rejected %s %s: %s; not retried", receiver.name, event["action"],
+                          event["dedup_key"], outcome.error)
+            elif outcome.error != last_error[0] and outcome.error is not None:
                 log.warning("receiver %s: %s (%s)", receiver.name, outcome.error, event["dedup_key"])
             last_error[0] = outcome.error
             return outcome

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from alerts.receivers.rate import RateBudget
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -12,14 +14,15 @@ class Outcome:
     retryable: bool = False
     error: str | None = None
     status: str = "delivered"  # a bounded label value: delivered, rejected, retry, error
+    retry_after_s: float | None = None  # the pager's own Retry-After, when it sent one
 
     @staticmethod
     def ok() -> Outcome:
         return Outcome(True)
 
     @staticmethod
-    def retry(error: str) -> Outcome:
-        return Outcome(False, True, error, "retry")
+    def retry(error: str, retry_after_s: float | None = None) -> Outcome:
+        return Outcome(False, True, error, "retry", retry_after_s)
 
     @staticmethod
     def reject(error: str) -> Outcome:
@@ -29,6 +32,7 @@ class Outcome:
 class Receiver(Protocol):
     name: str
     severities: frozenset[str]
+    budget: RateBudget | None  # None: no rate limit of its own
 
     def send(self, event: dict[str, Any]) -> Outcome: ...
 

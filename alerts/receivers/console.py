@@ -7,6 +7,7 @@ import sys
 from typing import Any, TextIO
 
 from alerts.receivers.base import Outcome
+from alerts.receivers.rate import RateBudget
 
 MARKS = {"trigger": "PAGE", "update": "UPDATE", "resolve": "RESOLVED"}
 
@@ -28,6 +29,7 @@ class ConsoleReceiver:
     def __init__(self, name: str, severities: frozenset[str], stream: TextIO | None = None) -> None:
         self.name = name
         self.severities = severities
+        self.budget: RateBudget | None = None
         self._stream = stream
 
     def send(self, event: dict[str, Any]) -> Outcome:

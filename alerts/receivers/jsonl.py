@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from alerts.receivers.base import Outcome
+from alerts.receivers.rate import RateBudget
 
 
 def _identity(event: dict[str, Any]) -> tuple[str, str, str]:
@@ -19,6 +20,7 @@ class JsonlReceiver:
     def __init__(self, name: str, severities: frozenset[str], path: Path) -> None:
         self.name = name
         self.severities = severities
+        self.budget: RateBudget | None = None
         self._written = {_identity(json.loads(line)) for line in self._lines(path)}
         self._file = path.open("a", encoding="utf-8")
 

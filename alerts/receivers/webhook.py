@@ -6,32 +6,24 @@ from typing import Any
 
 import httpx
 
+from alerts.receivers import http
 from alerts.receivers.base import Outcome
-
-
-def classify_response(status: int, body: str) -> Outcome:
-    if 200 <= status < 300:
-        return Outcome.ok()
-    detail = f"HTTP {status}: {body[:200]}"
-    if status == 429 or status >= 500 or status == 408:
-        return Outcome.retry(detail)
-    return Outcome.reject(detail)
+from alerts.receivers.rate import RateBudget
 
 
 class WebhookReceiver:
     def __init__(self, name: str, severities: frozenset[str], url: str, headers: dict[str, str],
-                 timeout_s: float, transport: httpx.BaseTransport | None = None) -> None:
+                 timeout_s: float, transport: httpx.BaseTransport | None = None,
+                 budget: RateBudget | None = None, clock: http.Clock = http.utc_now) -> None:
         self.name = name
         self.severities = severities
-        self._url = url
-        self._client = httpx.Client(headers=headers, timeout=timeout_s, transport=transport)
+        self.budget = budget
+        self._url, self._clock = url, clock
+        self._secrets = (url, *headers.values())
+        self._client = http.client(timeout_s, headers, transport)
 
     def send(self, event: dict[str, Any]) -> Outcome:
-        try:
-            response = self._client.post(self._url, json=event)
-        except httpx.TransportError as error:  # timeouts and refused connections: try again later
-            return Outcome.retry(f"{type(error).__name__}")
-        return classify_response(response.status_code, response.text)
+        return http.post(self._client, self._url, event, self._clock, self._secrets)
 
     def close(self) -> None:
         self._client.close()

@@ -1,0 +1,70 @@
+"""Alertmanager's API v2: one alert per incident, its labels the identity (dedup_key among them), so
+Alertmanager's routing, grouping, silences and inhibition apply to our incidents like to any alert.
+
+Alertmanager judges an alert by its wall-clock endsAt. Prometheus resends firing alerts every
+minute and lets a missed one lapse after resolve_timeout; we send an incident once and resolve it
+explicitly, so a firing alert carries an explicit endsAt a day ahead (each update extends it) and
+a resolve sends endsAt = the event time, or now if that is earlier. A replay of 2018 data works
+the same: startsAt in 2018 is shown as such; an endsAt in the past resolves."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from alerts.receivers import http
+from alerts.receivers.base import Outcome
+from alerts.receivers.rate import RateBudget
+from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+
+FIRING_FOR = timedelta(hours=24)
+KEY_CHARS, SUMMARY_CHARS = 255, 1024
+
+
+def labels_of(event: dict[str, Any]) -> dict[str, str]:
+    """The same for trigger, update and resolve of one incident: they are Alertmanager's identity."""
+    return {"alertname": str(event["rule"]), "brand": str(event.get("brand") or ""),
+            "severity": str(event["severity"]), "dedup_key": bounded_key(str(event["dedup_key"]), KEY_CHARS),
+            "service": "luisterpost"}
+
+
+def annotations_of(event: dict[str, Any]) -> dict[str, str]:
+    mentions = event.get("top_mentions", [])
+    return {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS),
+            "description": str(event["summary"]),
+            "top_mentions": "\n".join(f"{mention_line(m)} {m.get('url') or ''}".rstrip() for m in mentions),
+            "links": "\n".join(str(m["url"]) for m in mentions if m.get("url")),
+            "evidence": json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True)}
+
+
+def alert(event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    at = datetime.fromisoformat(str(event["event_time"]))
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    urls = [str(m["url"]) for m in event.get("top_mentions", []) if str(m.get("url")).startswith("http")]
+    if event["action"] == "resolve":
+        ended = min(at, now)
+        starts, ends = ended, ended  # Alertmanager keeps the earlier startsAt it already has
+    else:
+        starts, ends = at, max(now, at) + FIRING_FOR
+    body = {"labels": labels_of(event), "annotations": annotations_of(event),
+            "startsAt": starts.isoformat(), "endsAt": ends.isoformat()}
+    return {**body, "generatorURL": urls[0]} if urls else body
+
+
+class AlertmanagerReceiver:
+    def __init__(self, name: str, severities: frozenset[str], url: str, timeout_s: float,
+                 headers: dict[str, str] | None = None, budget: RateBudget | None = None,
+                 transport: httpx.BaseTransport | None = None, clock: http.Clock = http.utc_now) -> None:
+        self.name, self.severities, self.budget = name, severities, budget
+        self._url, self._clock = url.rstrip("/") + "/api/v2/alerts", clock
+        self._secrets = tuple((headers or {}).values())
+        self._client = http.client(timeout_s, headers, transport)
+
+    def send(self, event: dict[str, Any]) -> Outcome:
+        return http.post(self._client, self._url, [alert(event, self._clock())], self._clock, self._secrets)
+
+    def close(self) -> None:
+        self._client.close()

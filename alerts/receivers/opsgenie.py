@@ -1,0 +1,72 @@
+"""Opsgenie Alert API. The alias is the dedup key: a create on an open alias adds to that alert (no
+new page), so trigger and update both create; resolve closes by alias. Atlassian ends Opsgenie
+support on 5 April 2027: configure it next to another pager, never as the only one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from alerts.receivers import http
+from alerts.receivers.base import Outcome
+from alerts.receivers.rate import RateBudget
+from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+
+DEFAULT_URL = "https://api.opsgenie.com"
+PRIORITY = {"critical": "P1", "error": "P2", "warning": "P3", "info": "P5"}
+MESSAGE_CHARS, DESCRIPTION_CHARS, NOTE_CHARS, ALIAS_CHARS = 130, 15_000, 25_000, 512
+DETAIL_CHARS, TAG_CHARS = 1_000, 50
+
+
+def description(event: dict[str, Any]) -> str:
+    lines = [str(event["summary"]), ""]
+    lines += [f"- {mention_line(m)} {m.get('url') or ''}".rstrip() for m in event.get("top_mentions", [])]
+    lines += ["", "evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False)]
+    return shorten("\n".join(lines), DESCRIPTION_CHARS)
+
+
+def details(event: dict[str, Any]) -> dict[str, str]:
+    """Opsgenie's details are a flat map of strings: nested evidence goes in as JSON text."""
+    flat = {"brand": event.get("brand") or "", "rule": event["rule"], "severity": event["severity"],
+            "event_time": event["event_time"], "dedup_key": event["dedup_key"], "summary": event["summary"]}
+    for key, value in event.get("evidence", {}).items():
+        flat[f"evidence.{key}"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    for rank, mention in enumerate(event.get("top_mentions", []), start=1):
+        flat[f"mention.{rank}"] = f"{mention_line(mention)} {mention.get('url') or ''}".rstrip()
+    return {key: shorten(str(value), DETAIL_CHARS) for key, value in flat.items()}
+
+
+def create_body(event: dict[str, Any]) -> dict[str, Any]:
+    tags = ["luisterpost", event.get("brand") or "", event["rule"], event["severity"]]
+    return {"message": shorten(one_line(str(event["summary"])), MESSAGE_CHARS),
+            "alias": bounded_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
+            "priority": PRIORITY.get(event["severity"], "P3"), "details": details(event), "source": "luisterpost",
+            "entity": event.get("brand") or "", "tags": [tag[:TAG_CHARS] for tag in tags if tag]}
+
+
+def close_path(event: dict[str, Any]) -> str:
+    alias = bounded_key(str(event["dedup_key"]), ALIAS_CHARS)
+    return f"/v2/alerts/{quote(alias, safe='')}/close"  # our keys hold "/" and ":": encode them all
+
+
+class OpsgenieReceiver:
+    def __init__(self, name: str, severities: frozenset[str], api_key: str, timeout_s: float,
+                 url: str = DEFAULT_URL, budget: RateBudget | None = None,
+                 transport: httpx.BaseTransport | None = None, clock: http.Clock = http.utc_now) -> None:
+        self.name, self.severities, self.budget = name, severities, budget
+        self._api_key, self._clock, self._base = api_key, clock, url.rstrip("/")
+        self._client = http.client(timeout_s, {"Authorization": f"GenieKey {api_key}"}, transport)
+
+    def send(self, event: dict[str, Any]) -> Outcome:
+        if event["action"] == "resolve":
+            note = {"source": "luisterpost", "note": shorten(str(event["summary"]), NOTE_CHARS)}
+            return http.post(self._client, self._base + close_path(event), note, self._clock, (self._api_key,),
+                             params={"identifierType": "alias"})
+        return http.post(self._client, self._base + "/v2/alerts", create_body(event), self._clock,
+                         (self._api_key,))
+
+    def close(self) -> None:
+        self._client.close()

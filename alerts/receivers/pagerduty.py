@@ -1,0 +1,52 @@
+"""PagerDuty Events API v2. One incident per dedup_key: our trigger and update both go as "trigger"
+(PagerDuty adds a trigger on an open key to the same incident, no new page); resolve closes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from alerts.receivers import http
+from alerts.receivers.base import Outcome
+from alerts.receivers.rate import RateBudget
+from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+
+DEFAULT_URL = "https://events.pagerduty.com"
+RATE_PER_MINUTE = 120  # per routing key, PagerDuty's documented figure
+SUMMARY_CHARS, KEY_CHARS = 1024, 255
+
+
+def links(event: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"href": str(mention["url"]), "text": shorten(mention_line(mention, 80), 200)}
+            for mention in event.get("top_mentions", []) if mention.get("url")]
+
+
+def enqueue_body(event: dict[str, Any], routing_key: str) -> dict[str, Any]:
+    dedup_key = bounded_key(str(event["dedup_key"]), KEY_CHARS)
+    if event["action"] == "resolve":
+        return {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}
+    details = {"summary": event["summary"], "action": event["action"], "dedup_key": event["dedup_key"],
+               "evidence": event.get("evidence", {}), "top_mentions": event.get("top_mentions", [])}
+    payload = {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS), "source": "luisterpost",
+               "severity": event["severity"], "timestamp": event["event_time"], "component": event["rule"],
+               "group": event.get("brand") or "", "class": event["rule"], "custom_details": details}
+    return {"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup_key,
+            "payload": payload, "links": links(event), "client": "Luisterpost"}
+
+
+class PagerDutyReceiver:
+    def __init__(self, name: str, severities: frozenset[str], routing_key: str, timeout_s: float,
+                 url: str = DEFAULT_URL, budget: RateBudget | None = None,
+                 transport: httpx.BaseTransport | None = None, clock: http.Clock = http.utc_now) -> None:
+        self.name, self.severities, self.budget = name, severities, budget
+        self._routing_key, self._clock = routing_key, clock
+        self._url = url.rstrip("/") + "/v2/enqueue"
+        self._client = http.client(timeout_s, transport=transport)
+
+    def send(self, event: dict[str, Any]) -> Outcome:
+        body = enqueue_body(event, self._routing_key)
+        return http.post(self._client, self._url, body, self._clock, (self._routing_key,))
+
+    def close(self) -> None:
+        self._client.close()
