@@ -59,6 +59,15 @@ def start_prometheus(folder: Path, target: str) -> tuple[subprocess.Popen[bytes]
     return process, f"http://127.0.0.1:{port}"
 
 
+def ready(process: subprocess.Popen[bytes], base: str, log: Path) -> bool:
+    """Prometheus answers /-/ready; until it listens a refused connection is "not yet", not a failure."""
+    assert process.poll() is None, f"prometheus exited: {log.read_text()[-2000:]}"
+    try:
+        return httpx.get(f"{base}/-/ready", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def api(base: str, path: str, **params: str) -> Any:
     answer = httpx.get(f"{base}/api/v1/{path}", params=params, timeout=5).json()
     assert answer["status"] == "success", answer
@@ -107,7 +116,7 @@ def test_prometheus_scrapes_a_replay_and_the_rules_fire_only_when_it_stops(
                               stdout=(tmp_path / "daemon.log").open("wb"), stderr=subprocess.STDOUT)
     prometheus, base = start_prometheus(tmp_path, f"127.0.0.1:{metrics_port}")
     try:
-        wait_for(lambda: httpx.get(f"{base}/-/ready", timeout=2).status_code == 200, 60, "Prometheus ready")
+        wait_for(lambda: ready(prometheus, base, tmp_path / "prometheus.log"), 60, "Prometheus ready")
         wait_for(lambda: value(base, 'up{job="luisterpost"}') == 1, 120, "the first successful scrape")
         wait_for(lambda: len(read_topic(broker.bootstrap, topics.classified)) > 0
                  and value(base, 'sum(luisterpost_records_consumed_total{stage="detect"})') > 0,
