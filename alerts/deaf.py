@@ -37,6 +37,8 @@ class Source:
     short_gaps: dict[int, float] = field(default_factory=dict)  # seconds in gaps below the floor, per hour
     long_gaps: deque[tuple[datetime, float]] = field(default_factory=deque)  # (end, seconds), oldest first
     firing: bool = False
+    limit_s: float = 0.0  # max(min_silence, factor x usual gap): changes only when a gap is learned
+    pruned_below: int = 0  # the hour the per-hour tables were last pruned to
 
 
 def keys(mention: Observation, config: PipelineSilenceConfig) -> list[SourceKey]:
@@ -63,9 +65,11 @@ def _prune(source: Source, config: PipelineSilenceConfig) -> None:
     horizon = source.last_seen - timedelta(hours=config.history_hours)
     while source.long_gaps and source.long_gaps[0][0] <= horizon:
         source.long_gaps.popleft()
-    for table in (source.counts, source.short_gaps):
-        for hour in [hour for hour in table if hour < _hour(horizon)]:
-            del table[hour]
+    if _hour(horizon) > source.pruned_below:  # the hourly tables change once an hour, not per mention
+        source.pruned_below = _hour(horizon)
+        for table in (source.counts, source.short_gaps):
+            for hour in [hour for hour in table if hour < source.pruned_below]:
+                del table[hour]
 
 
 def observe(sources: dict[SourceKey, Source], mention: Observation, config: PipelineSilenceConfig) -> list[SourceKey]:
@@ -75,7 +79,7 @@ def observe(sources: dict[SourceKey, Source], mention: Observation, config: Pipe
         source = sources.get(key)
         at = mention.created_at
         if source is None:
-            sources[key] = Source(at, at, {_hour(at): 1})
+            sources[key] = Source(at, at, {_hour(at): 1}, limit_s=limit(Source(at, at), config))
             continue
         source.counts[_hour(at)] = source.counts.get(_hour(at), 0) + 1
         if at <= source.last_seen:
@@ -84,10 +88,11 @@ def observe(sources: dict[SourceKey, Source], mention: Observation, config: Pipe
         if source.firing:
             source.firing = False
             heard.append(key)
-            gap = min(gap, limit(source, config))  # an outage is learned only up to the limit it broke
+            gap = min(gap, source.limit_s)  # an outage is learned only up to the limit it broke
         _learn(source, gap, at, config)
         source.last_seen = at
         _prune(source, config)
+        source.limit_s = limit(source, config)  # here, not per evaluation: evaluate runs for every source
     return heard
 
 
@@ -125,7 +130,7 @@ def evaluate(sources: dict[SourceKey, Source], now: datetime, config: PipelineSi
     firings: list[Firing] = []
     for key, source in sources.items():
         silent = (now - source.last_seen).total_seconds()
-        if source.firing or (judged(source, config) and silent >= limit(source, config)):
+        if source.firing or (silent >= source.limit_s and judged(source, config)):
             source.firing = True
             firings.append(_firing(key, source, silent, config))
     return firings
@@ -137,7 +142,7 @@ def clear(key: SourceKey, config: PipelineSilenceConfig) -> Clear:
 
 def _firing(key: SourceKey, source: Source, silent: float, config: PipelineSilenceConfig) -> Firing:
     kind, name = key
-    usual, threshold = usual_gap(source, config), limit(source, config)
+    usual, threshold = usual_gap(source, config), source.limit_s
     summary = (f"{'' if kind == 'brand' else 'platform '}{name}: no mentions for {silent / 60:.0f} min "
                f"(usual gap {usual / 60:.0f} min, threshold {threshold / 60:.0f} min): is the listening post deaf?")
     evidence = {"source": kind, "name": name, "last_mention_at": source.last_seen.isoformat(),
