@@ -46,6 +46,11 @@ class Processor(Protocol):
 
     def ready(self) -> bool: ...
 
+    def on_idle(self, now: float) -> list[Output]:
+        """A poll returned nothing; `now` is monotonic seconds. What it returns is produced like any
+        output, with no offset to commit (detect: pipeline_silence while event time stands still)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -130,10 +135,7 @@ class StageLoop:
             self.metrics.produced.labels(self.processor.stage, out.topic).inc()
 
     def _on_idle(self) -> None:
-        """The optional `on_idle(now)` hook of a stage whose timers must run while nothing arrives (detect:
-        pipeline_silence); what it returns is produced like any output, with no offset to commit."""
-        on_idle = getattr(self.processor, "on_idle", None)
-        outputs = on_idle(time.monotonic()) if callable(on_idle) else []
+        outputs = self.processor.on_idle(time.monotonic())
         if outputs:
             self._produce(outputs)
 

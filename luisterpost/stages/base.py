@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from luisterpost.loop import Output
+
 
 class Stage:
     def on_assigned(self, consumer: Any, partitions: list[Any]) -> None:
@@ -14,6 +16,9 @@ class Stage:
 
     def ready(self) -> bool:
         return True
+
+    def on_idle(self, now: float) -> list[Output]:
+        return []
 
     def close(self) -> None:
         return None
