@@ -11,7 +11,6 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_when_event_set, wait_exponential_jitter
 
 from alerts.receivers.base import Outcome, Receiver
-from alerts.receivers.rate import RateBudget
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,7 @@ class Notifier:
 
     def _paced(self, receiver: Receiver) -> bool:
         """Wait for the receiver's rate budget; False when a shutdown came first."""
-        budget: RateBudget | None = getattr(receiver, "budget", None)  # tolerate doubles that predate budgets
-        delay = budget.reserve() if budget is not None else 0.0
+        delay = receiver.budget.reserve() if receiver.budget is not None else 0.0
         return delay <= 0 or not self._stopping.wait(delay)
 
     @staticmethod

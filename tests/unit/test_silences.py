@@ -135,6 +135,7 @@ class FixedSilences:
 
 class Recorder:
     name, severities = "pager", frozenset({"critical", "error", "warning", "info"})
+    budget = None
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
