@@ -42,12 +42,17 @@ def weight(reply: Observation, config: PileOnConfig) -> float:
     return config.abuse_weight if "abuse" in reply.signals else 1.0
 
 
+def _who(reply: Observation) -> str:
+    """The defender a reply counts for; an unnamed author counts per reply."""
+    return reply.author if reply.author != "?" else reply.id
+
+
 def count(replies: list[Observation], config: PileOnConfig) -> Count:
-    """Distinct defenders; each weighs as his heaviest reply. An unnamed author counts per reply."""
+    """Distinct defenders; each weighs as his heaviest reply."""
     weights: dict[str, float] = {}
     abusive: set[str] = set()
     for reply in replies:
-        who = reply.author if reply.author != "?" else reply.id
+        who = _who(reply)
         weights[who] = max(weights.get(who, 0.0), weight(reply, config))
         if "abuse" in reply.signals:
             abusive.add(who)
@@ -115,7 +120,7 @@ def above_until(replies: list[Observation], config: PileOnConfig) -> datetime | 
     group that still reaches it leaves the window. None if the window is below it already."""
     weights: dict[str, float] = {}
     for reply in sorted(replies, key=lambda r: r.created_at, reverse=True):
-        who = reply.author if reply.author != "?" else reply.id
+        who = _who(reply)
         weights[who] = max(weights.get(who, 0.0), weight(reply, config))
         if sum(weights.values()) >= config.clear_threshold:
             return reply.created_at + timedelta(minutes=config.window_minutes)

@@ -41,13 +41,11 @@ def _classified(config: Config, raw: list[bytes]) -> list[bytes]:
 def rows(config: Config, path: Path) -> tuple[list[Row], int]:
     """The rows, and how many lines were neither a classified record nor a valid mention of our brands."""
     lines = [line for line in path.read_bytes().splitlines() if line.strip()]
-    classified = [line for line in lines if not isinstance(observe(line), Invalid)]
-    raw = [line for line in lines if isinstance(observe(line), Invalid)]
-    found: list[Row] = []
-    for line in classified + (_classified(config, raw) if raw else []):
-        seen = observe(line)
-        if not isinstance(seen, Invalid) and not seen.is_brand:
-            found.append((seen.brand, seen.created_at, seen.stance == "complaint", seen.sentiment == "negative"))
+    seen = [observe(line) for line in lines]
+    raw = [line for line, mention in zip(lines, seen, strict=True) if isinstance(mention, Invalid)]
+    seen += [observe(line) for line in _classified(config, raw)] if raw else []
+    found: list[Row] = [(m.brand, m.created_at, m.stance == "complaint", m.sentiment == "negative")
+                        for m in seen if not isinstance(m, Invalid) and not m.is_brand]
     return found, len(lines) - len(found)
 
 

@@ -89,6 +89,7 @@ class DetectConfig(_Section):
     rules_file: Path | None = None  # None: the bundled rules.yaml
     baseline_file: Path | None = None  # hour-of-week rates from `luisterpost baseline`; None: learned as it runs
     timezone: str = "Europe/Amsterdam"  # whose clock "Monday 09:00" is, for the hour-of-week baselines
+    allowed_lateness_s: float = Field(default=300, ge=0)
 
     @field_validator("timezone")
     @classmethod
@@ -98,7 +99,6 @@ class DetectConfig(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Amsterdam") from None
         return value
-    allowed_lateness_s: float = Field(default=300, ge=0)
 
 
 class ReceiverConfig(_Section):
