@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import hashlib
 import random
 import re
@@ -25,6 +26,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "source"
+TRAIN_ONLY = HERE / "source_train"  # phrasings written later, for training only: never dev or test
 SEED = 20240611
 COLUMNS = ["thread_id", "post_id", "parent_id", "split", "brand", "sector", "text", "parent_text", "stance",
            "sentiment", "abuse", "hard_case"]
@@ -48,6 +50,13 @@ THREAD_PLAN: dict[str, tuple[int, tuple[int, int]]] = {
     "joke": (35, (2, 4)),
     "word": (95, (0, 0)),
 }
+# Extra threads composed after the plan's, from train phrasings only (ids x00001...): more rows for
+# the model to learn from, while dev and test keep exactly the threads (and ids) of the plan.
+TRAIN_EXTRA_PLAN: dict[str, int] = {"complaint": 220, "complaint_alone": 150, "praise": 80, "praise_alone": 110,
+                                    "question": 70, "news": 50, "news_alone": 25, "joke": 20, "word": 40}
+# A train-only phrasing this close to a dev or test phrasing (difflib ratio, slots and case ignored)
+# would leak the evaluation: the builder refuses it.
+NEAR_COPY = 0.8
 # How replies under each root type are drawn: category -> weight. Webcare is added separately.
 REPLY_MIX: dict[str, dict[str, int]] = {
     "complaint": {"support": 25, "defense": 42, "neutral": 11, "short": 14, "quote": 8},
@@ -94,6 +103,7 @@ class Phrasing:
     group: dict[str, Any]
     split: str
     sectors: frozenset[str] = field(default_factory=frozenset)
+    train_only: bool = False
 
     @property
     def flemish(self) -> bool:
@@ -113,14 +123,19 @@ def allowed_sectors(text: str, declared: list[str]) -> frozenset[str]:
     return frozenset(sectors)
 
 
-def load_source(source: Path) -> tuple[dict[str, Any], list[Phrasing]]:
+def read_groups(path: Path) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    return groups
+
+
+def load_source(source: Path, train_only: Path | None = TRAIN_ONLY) -> tuple[dict[str, Any], list[Phrasing]]:
     config = yaml.safe_load((source / "brands.yaml").read_text(encoding="utf-8"))
     phrasings: list[Phrasing] = []
     seen: dict[str, str] = {}
-    for path in sorted(source.glob("*.yaml")):
-        if path.name == "brands.yaml":
-            continue
-        for group in yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]:
+    files = [(path, False) for path in sorted(source.glob("*.yaml")) if path.name != "brands.yaml"]
+    files += [(path, True) for path in sorted(train_only.glob("*.yaml"))] if train_only else []
+    for path, pinned in files:
+        for group in read_groups(path):
             texts = [line.strip() for line in group["texts"].splitlines() if line.strip()]
             for text in texts:
                 if text in seen:
@@ -129,14 +144,33 @@ def load_source(source: Path) -> tuple[dict[str, Any], list[Phrasing]]:
             ranked = sorted(texts, key=sha)
             cut1, cut2 = int(len(ranked) * SPLIT_CUTS[0]), int(len(ranked) * SPLIT_CUTS[1])
             for index, text in enumerate(ranked):
-                split = "train" if index < cut1 else "dev" if index < cut2 else "test"
+                split = "train" if pinned or index < cut1 else "dev" if index < cut2 else "test"
                 declared = group.get("sectors", ["any"])
                 sectors = (frozenset([config["brands"][group["brand"]]["sector"]]) if "brand" in group
                            else allowed_sectors(text, declared))
                 if not sectors:
                     raise SystemExit(f"phrasing fits no sector (see SECTOR_WORDS): {text}")
-                phrasings.append(Phrasing(text, group, split, sectors))
+                phrasings.append(Phrasing(text, group, split, sectors, pinned))
+    refuse_near_copies(phrasings)
     return config, phrasings
+
+
+def comparable(text: str) -> str:
+    return " ".join(re.sub(r"\{\w+\}", " ", text.lower()).split())
+
+
+def refuse_near_copies(phrasings: list[Phrasing]) -> None:
+    """A train-only phrasing may not paraphrase a dev or test phrasing closely: that would leak them."""
+    held = [comparable(p.text) for p in phrasings if p.split != "train"]
+    for phrasing in phrasings:
+        if not phrasing.train_only:
+            continue
+        mine = comparable(phrasing.text)
+        for other in held:
+            matcher = difflib.SequenceMatcher(None, mine, other, autojunk=False)
+            if matcher.real_quick_ratio() >= NEAR_COPY and matcher.quick_ratio() >= NEAR_COPY \
+                    and matcher.ratio() >= NEAR_COPY:
+                raise SystemExit(f"train-only phrasing too close to a dev/test phrasing: {phrasing.text!r}")
 
 
 class Composer:
@@ -360,14 +394,19 @@ def compose(source: Path = SOURCE) -> tuple[list[dict[str, str]], list[Phrasing]
             for _ in range(round(count * share)):
                 threads.append(composer.thread(kind))
     random.Random(SEED).shuffle(threads)
+    extra_rng = random.Random(f"{SEED}-train-extra")
+    extra = Composer(config, phrasings, "train", extra_rng)
+    extra_threads = [extra.thread(kind) for kind, count in TRAIN_EXTRA_PLAN.items() for _ in range(count)]
+    extra_rng.shuffle(extra_threads)
     rows: list[dict[str, str]] = []
-    for number, thread in enumerate(threads, start=1):
-        thread_id = f"t{number:05d}"
-        for position, row in enumerate(thread):
-            row["thread_id"] = thread_id
-            row["post_id"] = f"{thread_id}-{position:02d}"
-            row["parent_id"] = f"{thread_id}-00" if position else ""
-            rows.append(row)
+    for prefix, group in (("t", threads), ("x", extra_threads)):
+        for number, thread in enumerate(group, start=1):
+            thread_id = f"{prefix}{number:05d}"
+            for position, row in enumerate(thread):
+                row["thread_id"] = thread_id
+                row["post_id"] = f"{thread_id}-{position:02d}"
+                row["parent_id"] = f"{thread_id}-00" if position else ""
+                rows.append(row)
     return rows, phrasings
 
 

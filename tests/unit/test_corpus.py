@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -76,10 +78,40 @@ def test_hard_cases(corpus: pd.DataFrame) -> None:
 def test_splits_are_by_thread_and_roughly_70_15_15(corpus: pd.DataFrame) -> None:
     splits_per_thread = corpus.groupby("thread_id")["split"].nunique()
     assert (splits_per_thread == 1).all()
-    share = corpus.drop_duplicates("thread_id")["split"].value_counts(normalize=True)
+    threads = corpus.drop_duplicates("thread_id")
+    planned = threads[threads["thread_id"].str.startswith("t")]
+    share = planned["split"].value_counts(normalize=True)
     assert 0.6 < share["train"] < 0.8
     assert 0.1 < share["dev"] < 0.2
     assert 0.1 < share["test"] < 0.2
+    extra = threads[threads["thread_id"].str.startswith("x")]
+    assert len(extra) > 0 and set(extra["split"]) == {"train"}, "the extra threads are training threads only"
+
+
+def test_train_only_phrasings_never_reach_dev_or_test(tmp_path: Path) -> None:
+    build = corpus_builder()
+    _, phrasings = build.load_source(build.SOURCE)
+    pinned = [p for p in phrasings if p.train_only]
+    assert len(pinned) >= 500 and {p.split for p in pinned} == {"train"}
+    held_out = next(p for p in phrasings if p.split == "test" and len(p.text) > 40)
+    near = held_out.text.replace(".", "!", 1) if "." in held_out.text else held_out.text + "!"
+    (tmp_path / "near.yaml").write_text(yaml_group(near), encoding="utf-8")
+    with pytest.raises(SystemExit, match="too close to a dev/test phrasing"):
+        build.load_source(build.SOURCE, tmp_path)
+
+
+def corpus_builder() -> Any:
+    spec = importlib.util.spec_from_file_location("corpus_build", CORPUS / "build.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["corpus_build"] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def yaml_group(text: str) -> str:
+    return ("groups:\n- id: near_copy\n  role: root\n  thread: complaint\n  stance: complaint\n"
+            f"  sentiment: negative\n  sectors: [any]\n  texts: |\n    {text}\n")
 
 
 def test_no_test_text_appears_in_train(corpus: pd.DataFrame) -> None:
