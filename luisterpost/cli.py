@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                                                     "a Hugging Face directory or id")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--layers", type=int, default=6, help="top encoder layers to fine-tune (6: 21 MB as fp16)")
+    train.add_argument("--encoder-layers", type=int, default=0,
+                       help="keep only the base's lowest N blocks (0: all): fewer blocks, faster classify")
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
@@ -157,7 +159,8 @@ def _train(args: argparse.Namespace) -> int:
     from classify.train import BUNDLED, Settings, train
 
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
-                        trainable_layers=args.layers, max_length=args.max_length, seed=args.seed)
+                        trainable_layers=args.layers, encoder_layers=args.encoder_layers,
+                        max_length=args.max_length, seed=args.seed)
     summary = train(training_data(with_real=not args.corpus_only), settings)
     print(json.dumps({"out": str(settings.out), "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
                       "calibration": summary["calibration"], "seconds": summary["seconds"]}, indent=2))
@@ -171,10 +174,12 @@ def _setup(config: Config) -> int:
     from classify.registry import load_classifier
 
     print(f"encoder: {ensure_base()}", file=sys.stderr)
-    classifier = load_classifier(config.classify.model, config.classify.precision)
-    probe = classifier.classify([Post("Bestelling kwam twee uur te laat en niemand reageert.")])[0]
-    print(f"model: {classifier.name} {classifier.version} ({config.classify.precision}) loads; "
-          f"probe: {probe.stance}/{probe.sentiment}", file=sys.stderr)
+    # Both precisions, so that the int8 export is in the model cache before a worker needs it.
+    for precision in dict.fromkeys((config.classify.precision, "fp32", "int8")):
+        classifier = load_classifier(config.classify.model, precision)
+        probe = classifier.classify([Post("Bestelling kwam twee uur te laat en niemand reageert.")])[0]
+        print(f"model: {classifier.name} {classifier.version} ({precision}) loads; "
+              f"probe: {probe.stance}/{probe.sentiment}", file=sys.stderr)
     return 0
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import onnx
 import pandas as pd
 import pytest
 import torch
 
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Post
+from classify.onnx_int8 import KEEP_FP32
 from classify.registry import load_classifier
 from classify.tiny import build_tiny_base
 from classify.train import Settings, fit_temperature, train
@@ -135,12 +137,25 @@ def test_saved_and_loaded_model_gives_the_same_scores(trained: tuple[Path, dict[
     assert [r.scores for r in first] == [r.scores for r in second]
 
 
-def test_int8_path_agrees_with_fp32(trained: tuple[Path, dict[str, object]]) -> None:
+def test_int8_path_agrees_with_fp32_and_exports_once(trained: tuple[Path, dict[str, object]], tiny_base: Path,
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path))
     directory, _ = trained
-    posts = [Post(text) for text in COMPLAINTS + PRAISE]
+    posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
     fp32 = TransformerClassifier(directory).classify(posts)
-    int8 = TransformerClassifier(directory, precision="int8").classify(posts)
-    assert [r.stance for r in int8] == [r.stance for r in fp32]
+    int8 = TransformerClassifier(directory, precision="int8")
+    exported = list((tmp_path / "int8").glob("*.onnx"))
+    assert len(exported) == 1, "the int8 model is exported into the model cache"
+    written = exported[0].stat().st_mtime_ns
+    graph = onnx.load(str(exported[0])).graph
+    assert any(node.op_type in ("DynamicQuantizeMatMul", "MatMulInteger") for node in graph.node)
+    blocks = len(encoder_layers(load_base(str(tiny_base))[0]))
+    assert len([node for node in graph.node if node.op_type == "MatMul" and KEEP_FP32.search(node.name)]) == blocks, \
+        "each block's feed-forward output projection stays fp32"
+    again = TransformerClassifier(directory, precision="int8")
+    assert exported[0].stat().st_mtime_ns == written, "a second worker reuses the export"
+    assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
+    assert [r.scores for r in again.classify(posts)] == [r.scores for r in int8.classify(posts)]
 
 
 def test_temperature_cools_an_overconfident_head() -> None:
@@ -205,3 +220,20 @@ def test_a_long_parent_is_cut_to_its_opening_at_a_word_boundary() -> None:
     assert len(opening) <= 160 and parent.startswith(opening) and parent[len(opening)] == " "
     assert parent_opening("Kort.", 160) == "Kort."
     assert parent_opening(None, 160) == ""
+
+
+def test_a_shallower_model_keeps_the_lowest_blocks_when_trained_and_loaded(tiny_base: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    out = tmp_path / "shallow"
+    train(labelled_frame(), Settings(base=str(tiny_base), out=out, name="shallow", epochs=2, trainable_layers=1,
+                                     encoder_layers=2, progress=False))
+    assert ModelCard.read(out).encoder_layers == 2
+    classifier = TransformerClassifier(out)
+    assert isinstance(classifier.model, StanceModel)
+    full = encoder_layers(load_base(str(tiny_base))[0])
+    kept = encoder_layers(classifier.model.encoder)
+    assert len(full) == 3 and len(kept) == 2
+    frozen = full[0].state_dict()
+    assert all(torch.equal(value, kept[0].state_dict()[key]) for key, value in frozen.items()), \
+        "the lowest block is the base's own, untouched"
+    assert [r.stance for r in classifier.classify([Post("zeurpiet", "pakket kapot")])][0] in STANCES
