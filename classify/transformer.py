@@ -21,8 +21,9 @@ from torch import nn
 from classify.encoder import QUERY_PREFIX, resolve_base
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Classification, Post
-from classify.onnx_int8 import OnnxInt8Model
+from classify.onnx_int8 import OnnxInt8Model, cache_key, export_int8, int8_file
 from classify.signals import find_signals
+from luisterpost.config import ConfigError
 
 CARD_FILE = "luisterpost.json"
 LENGTH_GROUP = 16
@@ -180,19 +181,9 @@ def load_base(base: str, keep_layers: int = 0) -> tuple[nn.Module, Any]:
     if keep_layers:
         layers = encoder_layers(encoder)
         if not 1 <= keep_layers <= len(layers):
-            raise ValueError(f"encoder_layers: {keep_layers} is not between 1 and {len(layers)}")
+            raise ConfigError(f"encoder_layers: {keep_layers} is not between 1 and {len(layers)}, the blocks of {base}")
         set_encoder_layers(encoder, layers[:keep_layers])
     return encoder, tokenizer
-
-
-def quantize_int8(model: StanceModel) -> StanceModel:
-    """Dynamic int8 quantization of the encoder's Linear layers, one scale per output channel: the fast
-    path for CPUs. The heads stay in fp32: they are tiny, and their logits carry the calibration."""
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    model.encoder = quantize_dynamic(model.encoder, {nn.Linear: per_channel_dynamic_qconfig},  # type: ignore[no-untyped-call]
-                                     dtype=torch.qint8, inplace=True)
-    return model
 
 
 class TransformerClassifier:
@@ -219,8 +210,6 @@ class TransformerClassifier:
     def _int8(self, directory: Path) -> tuple[OnnxInt8Model, Any]:
         """The cached ONNX export when there is one; else the fp32 model is built once and exported."""
         from transformers import AutoTokenizer
-
-        from classify.onnx_int8 import cache_key, export_int8, int8_file
 
         heads = tuple(self.card.labels)
         target = int8_file(cache_key(self.card, directory / WEIGHTS_FILE))
