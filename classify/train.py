@@ -89,26 +89,20 @@ def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, 
     rows = frame.reset_index(drop=True)
     set_encoder_layers(model.encoder, layers[:split])  # the frozen blocks only; the top ones run per epoch
     try:
-        _cache(model, tokenizer, posts, order, rows, cached, split, settings)
+        with torch.inference_mode(), tqdm(total=len(posts), unit="post", desc="frozen layers",
+                                          disable=not settings.progress) as bar:
+            for start in range(0, len(order), 64):
+                chosen = order[start:start + 64]
+                batch = encode(tokenizer, [posts[i] for i in chosen], settings.max_length, settings.parent_chars)
+                states = model.encoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+                for j, i in enumerate(chosen):
+                    length = int(batch.attention_mask[j].sum())
+                    cached[i] = Cached(states[j, :length].to(torch.float16).clone(),
+                                       batch.text_mask[j, :length].clone(), label_ids(rows.iloc[i]))
+                bar.update(len(chosen))
     finally:
         set_encoder_layers(model.encoder, layers)
     return [item for item in cached if item is not None]
-
-
-def _cache(model: StanceModel, tokenizer: Any, posts: list[Post], order: list[int], rows: pd.DataFrame,
-           cached: list[Cached | None], split: int, settings: Settings) -> None:
-    with torch.inference_mode(), tqdm(total=len(posts), unit="post", desc="frozen layers",
-                                      disable=not settings.progress) as bar:
-        for start in range(0, len(order), 64):
-            chosen = order[start:start + 64]
-            batch = encode(tokenizer, [posts[i] for i in chosen], settings.max_length, settings.parent_chars)
-            states = model.encoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
-                                   output_hidden_states=True).hidden_states[split]
-            for j, i in enumerate(chosen):
-                length = int(batch.attention_mask[j].sum())
-                cached[i] = Cached(states[j, :length].to(torch.float16).clone(), batch.text_mask[j, :length].clone(),
-                                   label_ids(rows.iloc[i]))
-            bar.update(len(chosen))
 
 
 def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
