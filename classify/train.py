@@ -25,6 +25,7 @@ from tqdm import tqdm
 from classify.evaluate import head_report
 from classify.model import Post
 from classify.transformer import (
+    CARD_FILE,
     HEAD_LABELS,
     WEIGHTS_FILE,
     ModelCard,
@@ -58,6 +59,8 @@ class Settings:
     layer_lr: float = 1e-4
     head_lr: float = 1e-3
     seed: int = 13
+    teacher: Path | None = None  # a trained model directory whose calibrated probabilities are soft targets
+    distill: float = 0.5  # the soft targets' share of the loss when there is a teacher
     progress: bool = True
 
 
@@ -68,6 +71,7 @@ class Cached:
     hidden: torch.Tensor  # (tokens, hidden)
     text_mask: torch.Tensor  # (tokens,)
     labels: dict[str, int]
+    soft: dict[str, torch.Tensor] | None = None  # the teacher's probabilities per head
 
 
 def label_ids(row: pd.Series) -> dict[str, int]:
@@ -79,8 +83,37 @@ def label_ids(row: pd.Series) -> dict[str, int]:
     return ids
 
 
-def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings) -> list[Cached]:
-    """Run the frozen layers once over every example, in length-sorted batches."""
+def teacher_probabilities(frame: pd.DataFrame, teacher: Path, progress: bool) -> list[dict[str, torch.Tensor]]:
+    """A trained model's calibrated probabilities for every row: what a smaller student learns to match."""
+    from classify.transformer import TransformerClassifier
+
+    posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
+    reader = TransformerClassifier(teacher)
+    parts: dict[str, list[torch.Tensor]] = {head: [] for head in HEAD_LABELS}
+    with tqdm(total=len(posts), unit="post", desc="teacher", disable=not progress) as bar:
+        for start in range(0, len(posts), 256):
+            for head, values in reader.probabilities(posts[start:start + 256]).items():
+                parts[head].append(values)
+            bar.update(len(posts[start:start + 256]))
+    joined = {head: torch.cat(values) for head, values in parts.items()}
+    return [{head: values[i] for head, values in joined.items()} for i in range(len(posts))]
+
+
+def check_teacher(settings: Settings) -> None:
+    if not 0.0 <= settings.distill <= 1.0:
+        raise ConfigError(f"--distill: {settings.distill} is not between 0 and 1")
+    teacher = settings.teacher
+    if teacher is None or not (teacher / CARD_FILE).is_file():
+        raise ConfigError(f"--teacher: {teacher} is not a trained model directory (no {CARD_FILE})")
+    labels = ModelCard.read(teacher).labels
+    if {head: tuple(names) for head, names in labels.items()} != HEAD_LABELS:
+        raise ConfigError(f"--teacher: {teacher} has the labels {labels}, not this model's {dict(HEAD_LABELS)}")
+
+
+def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings,
+                       soft: Sequence[dict[str, torch.Tensor]] | None = None) -> list[Cached]:
+    """Run the frozen layers once over every example, in length-sorted batches. When every block
+    trains, what is cached is the (frozen) embeddings' output."""
     layers = encoder_layers(model.encoder)
     split = len(layers) - settings.trainable_layers
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
@@ -98,7 +131,8 @@ def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, 
                 for j, i in enumerate(chosen):
                     length = int(batch.attention_mask[j].sum())
                     cached[i] = Cached(states[j, :length].to(torch.float16).clone(),
-                                       batch.text_mask[j, :length].clone(), label_ids(rows.iloc[i]))
+                                       batch.text_mask[j, :length].clone(), label_ids(rows.iloc[i]),
+                                       soft[i] if soft is not None else None)
                 bar.update(len(chosen))
     finally:
         set_encoder_layers(model.encoder, layers)
@@ -106,6 +140,7 @@ def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, 
 
 
 def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+    """Padded states and masks, and the labels per head (hard ids; the teacher's ones under `soft.HEAD`)."""
     longest = max(item.hidden.shape[0] for item in items)
     width = items[0].hidden.shape[1]
     hidden = torch.zeros(len(items), longest, width)
@@ -117,6 +152,9 @@ def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.
         attention[i, :length] = 1
         text[i, :length] = item.text_mask
     labels = {head: torch.tensor([item.labels[head] for item in items]) for head in HEAD_LABELS}
+    if all(item.soft is not None for item in items):
+        labels |= {f"soft.{head}": torch.stack([item.soft[head] for item in items if item.soft is not None])
+                   for head in HEAD_LABELS}
     return hidden, attention, text, labels
 
 
@@ -207,16 +245,28 @@ def train_epoch(model: StanceModel, items: list[Cached], optimizer: torch.optim.
     total = 0.0
     for start in range(0, len(items), settings.batch_size):
         logits, labels = forward_top(model, items[start:start + settings.batch_size], settings)
-        loss = sum((HEAD_WEIGHTS[head] * losses[head](logits[head], labels[head])
-                    for head in HEAD_LABELS if bool((labels[head] != IGNORE).any())), torch.zeros(()))
+        loss = sum((HEAD_WEIGHTS[head] * head_loss(losses[head], logits[head], labels, head, settings)
+                    for head in HEAD_LABELS), torch.zeros(()))
         optimizer.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
         total += float(loss.detach())
         bar.update(1)
     return total
+
+
+def head_loss(hard: nn.Module, logits: torch.Tensor, labels: dict[str, torch.Tensor], head: str,
+              settings: Settings) -> torch.Tensor:
+    """Cross-entropy against the gold label; with a teacher, mixed with cross-entropy against its
+    probabilities, which also teach a head on rows whose set has no gold label for it."""
+    known = bool((labels[head] != IGNORE).any())
+    gold = hard(logits, labels[head]) if known else torch.zeros(())
+    if f"soft.{head}" not in labels:
+        return gold
+    soft = -(labels[f"soft.{head}"] * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
+    return (1 - settings.distill) * gold + settings.distill * soft if known else settings.distill * soft
 
 
 def development_score(report: dict[str, Any]) -> float:
@@ -233,16 +283,19 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     for parameter in model.encoder.parameters():
         parameter.requires_grad = False
     layers = encoder_layers(model.encoder)
-    if not 1 <= settings.trainable_layers < len(layers):
-        raise ConfigError(f"--layers: {settings.trainable_layers} is not between 1 and {len(layers) - 1}, "
+    if not 1 <= settings.trainable_layers <= len(layers):
+        raise ConfigError(f"--layers: {settings.trainable_layers} is not between 1 and {len(layers)}, "
                           f"the encoder has {len(layers)} layers")
+    if settings.teacher is not None:
+        check_teacher(settings)
     top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
         parameter.requires_grad = True
 
     training = frame[frame["split"] == "train"]
     development = frame[frame["split"] == "dev"]
-    train_items = cache_lower_layers(model, tokenizer, training, settings)
+    soft = teacher_probabilities(training, settings.teacher, settings.progress) if settings.teacher else None
+    train_items = cache_lower_layers(model, tokenizer, training, settings, soft)
     dev_items = cache_lower_layers(model, tokenizer, development, settings)
     corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source == "corpus"]
 

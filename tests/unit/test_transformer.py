@@ -208,8 +208,32 @@ def test_a_batch_gives_each_post_the_scores_it_gets_alone(trained: tuple[Path, d
 
 
 def test_training_more_layers_than_the_encoder_has_names_the_option(tiny_base: Path, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="--layers: 3 is not between 1 and 2"):
-        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=3, progress=False))
+    with pytest.raises(ConfigError, match="--layers: 4 is not between 1 and 3"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=4, progress=False))
+
+
+def test_a_teacher_that_is_not_a_model_directory_names_the_option(tiny_base: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--teacher: .*nothing-here is not a trained model directory"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path / "out", trainable_layers=1,
+                                         teacher=tmp_path / "nothing-here", progress=False))
+    with pytest.raises(ConfigError, match="--distill: 1.5 is not between 0 and 1"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path / "out", trainable_layers=1,
+                                         teacher=tmp_path, distill=1.5, progress=False))
+
+
+def test_a_student_without_stance_labels_learns_the_stances_from_its_teacher(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    teacher, _ = trained
+    frame = labelled_frame()
+    frame.loc[frame["split"] == "train", "stance"] = ""  # no gold stance to train on: only the teacher's
+    out = tmp_path / "student"
+    train(frame, Settings(base=str(tiny_base), out=out, name="student", epochs=25, encoder_layers=2,
+                          trainable_layers=2, head_lr=2e-2, layer_lr=1e-3, teacher=teacher, progress=False))
+    posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
+    student = [r.stance for r in TransformerClassifier(out).classify(posts)]
+    assert student == ["complaint"] * 6 + ["praise"] * 6 + ["defense"] * 6
+    assert ModelCard.read(out).training["settings"]["teacher"] == str(teacher)
 
 
 def test_a_long_parent_is_cut_to_its_opening_at_a_word_boundary() -> None:
