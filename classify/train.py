@@ -357,13 +357,19 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
 
 def model_card_text(card: ModelCard) -> str:
     training = card.training
+    settings = training.get("settings", {})
+    teacher = settings.get("teacher") if settings.get("teacher") not in (None, "None") else None
+    blocks = f"its lowest {card.encoder_layers} blocks kept" if card.encoder_layers else "all its blocks"
+    tuned = ("every kept block (the embeddings frozen)" if card.encoder_layers == card.trainable_layers
+             else f"the top {card.trainable_layers} blocks (those below and the embeddings frozen)")
     lines = [f"# {card.name} {card.version}", "",
              "Stance (complaint, defense, praise, neutral), sentiment (negative, neutral, positive) and an abuse",
              "flag for Dutch social posts about brands; a reply is read together with its parent.", "",
              "## Model", "",
-             f"- Base: `{card.base}` (frozen), the top {card.trainable_layers} encoder layers and three linear heads "
-             "fine-tuned; inputs truncated to "
+             f"- Base: `{card.base}`, {blocks}; {tuned} and three linear heads fine-tuned; inputs truncated to "
              f"{card.max_length} tokens; pooled as the mean of the reply's tokens beside the mean of the pair.",
+             *([f"- Distilled from `{teacher}`: the loss mixes the gold labels with that model's calibrated "
+                f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development stance and sentiment macro-F1.", "",
