@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -82,9 +83,15 @@ def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: 
         quantized = Path(work) / "int8.onnx"
         graph = onnx.load(str(plain), load_external_data=False).graph
         keep = [node.name for node in graph.node if node.op_type == "MatMul" and KEEP_FP32.search(node.name)]
-        quantize_dynamic(str(plain), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
-                         reduce_range=True, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
-                         extra_options={"DefaultTensorType": TensorProto.FLOAT, "MatMulConstBOnly": True})
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(max(level, logging.ERROR))  # the quantizer logs a line per tensor, and advice, on the root logger
+        try:
+            quantize_dynamic(str(plain), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=True, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+                             extra_options={"DefaultTensorType": TensorProto.FLOAT, "MatMulConstBOnly": True})
+        finally:
+            root.setLevel(level)
         os.replace(quantized, target)
     return target
 

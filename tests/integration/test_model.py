@@ -60,11 +60,10 @@ def defense_recall_in_the_pile_on(classifier: Classifier) -> float:
 
 
 def test_the_pile_on_is_seen_far_better_than_by_the_lexicon(model: Classifier) -> None:
-    # A guard against regressions, not the target. Measured: of the 43 written defenders the lexicon reads
-    # 18 (42%) as defense, the model 33 (77%) in fp32 and 31 (72%) in int8 (ONNX Runtime).
+    # Measured: of the 43 written defenders the lexicon reads 18 (42%) as defense, the model 37 (86%) in
+    # fp32 and 38 (88%) in int8 (ONNX Runtime).
     assert defense_recall_in_the_pile_on(model) >= defense_recall_in_the_pile_on(load_classifier("lexicon")) + 0.2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3's target, not reached yet: 77% of the thread's defenders in fp32")
 def test_the_pile_on_thread_is_seen_as_defenders_answering_a_complaint(model: Classifier) -> None:
     assert defense_recall_in_the_pile_on(model) >= 0.85
