@@ -335,7 +335,8 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
         "dev": scores(dev_logits, dev_labels), "dev_corpus": scores(*predict_logits(model, corpus_dev, settings))
         if corpus_dev else None,
         "calibration": calibration, "seconds": round(time.monotonic() - started, 1),
-        "settings": {key: str(value) for key, value in vars(settings).items() if key != "progress"},
+        "settings": {key: str(value) if isinstance(value, Path) else value
+                     for key, value in vars(settings).items() if key != "progress"},
     }
     save(model, settings, temperatures, summary)
     return summary
@@ -358,7 +359,7 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
 def model_card_text(card: ModelCard) -> str:
     training = card.training
     settings = training.get("settings", {})
-    teacher = settings.get("teacher") if settings.get("teacher") not in (None, "None") else None
+    teacher = settings.get("teacher")
     blocks = f"its lowest {card.encoder_layers} blocks kept" if card.encoder_layers else "all its blocks"
     tuned = ("every kept block (the embeddings frozen)" if card.encoder_layers == card.trainable_layers
              else f"the top {card.trainable_layers} blocks (those below and the embeddings frozen)")
@@ -372,7 +373,7 @@ def model_card_text(card: ModelCard) -> str:
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
-             f"{len(training.get('epochs', []))} by development stance and sentiment macro-F1.", "",
+             f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
              "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",
              "Sources: `corpus` is the project's own written corpus (`classify/corpus/`, split by thread; its test",
              "split is never trained on); the others are the real Dutch sets in `shared/data/` mapped onto these",
