@@ -5,10 +5,10 @@ library versions), then reused: `luisterpost setup` does it ahead of the first c
 Weights are int8 per output channel with a 7-bit range (`reduce_range`): on CPUs without VNNI
 (AVX2 only, as here) the u8 x s8 multiply-add saturates at the full 8-bit range and costs accuracy.
 Activations are quantized per batch at run time (dynamic quantization). Left in fp32: the products
-of two activations inside attention, and each block's feed-forward output projection, whose input
-(after GELU) has outliers that one 8-bit scale per batch cannot hold. Measured on the development
-split, 12 blocks: quantizing every product agreed with fp32 on 91% of stances, keeping the
-feed-forward outputs in fp32 on 97%. The heads' logits are fp32.
+of two activations inside attention, the heads' logits, and the feed-forward output projection of
+the blocks the card names in `int8_fp32_blocks` (all of them when it names none): the input of that
+projection (after GELU) has outliers that one 8-bit scale per batch may not hold. Which blocks need
+it differs per model; `bench/int8_blocks.py` scores each choice on the development split.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from torch import nn
 from classify.encoder import base_cache_dir
 
 INPUTS = ("input_ids", "attention_mask", "text_mask")
-KEEP_FP32 = re.compile(r"layer\.\d+/output/dense/MatMul$")  # the feed-forward output projections
+FEED_FORWARD_OUTPUT = re.compile(r"layer\.(\d+)/output/dense/MatMul$")
 OPSET = 17
 
 
@@ -63,35 +64,55 @@ class _Exportable(nn.Module):
         return tuple(logits[head] for head in self.heads)
 
 
-def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: Path) -> Path:
-    """Export and quantize into `target`, through a temporary file beside it, so that a worker never
-    sees half a model and two workers racing both end with a whole one."""
-    import onnx
-    from onnx import TensorProto
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work, warnings.catch_warnings():
+def export_fp32(model: nn.Module, heads: tuple[str, ...], example: Any, target: Path) -> None:
+    with warnings.catch_warnings():
         # The tracer notes the Python-side checks of padding and causality it fixes; both are
         # constant for an encoder whose mask is as long as its input.
         warnings.simplefilter("ignore")
-        plain = Path(work) / "fp32.onnx"
         torch.onnx.export(_Exportable(model, heads).eval(), (example.input_ids, example.attention_mask,
                                                              example.text_mask),
-                          str(plain), input_names=list(INPUTS), output_names=list(heads), opset_version=OPSET,
+                          str(target), input_names=list(INPUTS), output_names=list(heads), opset_version=OPSET,
                           dynamic_axes={name: {0: "posts", 1: "tokens"} for name in INPUTS}, dynamo=False)
-        quantized = Path(work) / "int8.onnx"
-        graph = onnx.load(str(plain), load_external_data=False).graph
-        keep = [node.name for node in graph.node if node.op_type == "MatMul" and KEEP_FP32.search(node.name)]
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(max(level, logging.ERROR))  # the quantizer logs a line per tensor, and advice, on the root logger
-        try:
-            quantize_dynamic(str(plain), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
-                             reduce_range=True, op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
-                             extra_options={"DefaultTensorType": TensorProto.FLOAT, "MatMulConstBOnly": True})
-        finally:
-            root.setLevel(level)
+
+
+def feed_forward_outputs(plain: Path, blocks: Sequence[int] | None) -> list[str]:
+    """The names of the feed-forward output products of these blocks (None: of every block)."""
+    import onnx
+
+    graph = onnx.load(str(plain), load_external_data=False).graph
+    names = []
+    for node in graph.node:
+        found = FEED_FORWARD_OUTPUT.search(node.name) if node.op_type == "MatMul" else None
+        if found and (blocks is None or int(found.group(1)) in blocks):
+            names.append(node.name)
+    return names
+
+
+def quantize(plain: Path, target: Path, fp32_blocks: Sequence[int] | None) -> None:
+    from onnx import TensorProto
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # the quantizer logs a line per tensor, and advice, on the root logger
+    try:
+        quantize_dynamic(str(plain), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         reduce_range=True, op_types_to_quantize=["MatMul"],
+                         nodes_to_exclude=feed_forward_outputs(plain, fp32_blocks),
+                         extra_options={"DefaultTensorType": TensorProto.FLOAT, "MatMulConstBOnly": True})
+    finally:
+        root.setLevel(level)
+
+
+def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: Path,
+                fp32_blocks: Sequence[int] | None = None) -> Path:
+    """Export and quantize into `target`, through a temporary file beside it, so that a worker never
+    sees half a model and two workers racing both end with a whole one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        plain, quantized = Path(work) / "fp32.onnx", Path(work) / "int8.onnx"
+        export_fp32(model, heads, example, plain)
+        quantize(plain, quantized, fp32_blocks)
         os.replace(quantized, target)
     return target
 
@@ -105,6 +126,9 @@ class OnnxInt8Model:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()
         options.inter_op_num_threads = 1
+        # Idle threads sleep between batches instead of spinning: on a small pod the spinning threads
+        # took the cores the tokenizer and the softmax needed next (130 against 121 posts/s at batch 32).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.heads = heads
 

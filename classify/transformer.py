@@ -43,6 +43,7 @@ class ModelCard:
     labels: dict[str, list[str]] = field(default_factory=lambda: {h: list(v) for h, v in HEAD_LABELS.items()})
     temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
     abuse_threshold: float = 0.5
+    int8_fp32_blocks: list[int] | None = None  # blocks whose feed-forward output stays fp32 in int8 (None: all)
     training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -217,7 +218,7 @@ class TransformerClassifier:
             return OnnxInt8Model(target, heads), AutoTokenizer.from_pretrained(resolve_base(self.card.base))
         model, tokenizer = self._fp32(directory)
         example = encode(tokenizer, [Post("voorbeeld", "ouder")], self.card.max_length, self.card.parent_chars)
-        export_int8(model, heads, example, target)
+        export_int8(model, heads, example, target, self.card.int8_fp32_blocks)
         del model
         return OnnxInt8Model(target, heads), tokenizer
 

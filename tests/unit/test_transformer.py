@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import onnx
@@ -11,7 +12,7 @@ import torch
 
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Post
-from classify.onnx_int8 import KEEP_FP32
+from classify.onnx_int8 import FEED_FORWARD_OUTPUT
 from classify.registry import load_classifier
 from classify.tiny import build_tiny_base
 from classify.train import Settings, fit_temperature, train
@@ -150,12 +151,33 @@ def test_int8_path_agrees_with_fp32_and_exports_once(trained: tuple[Path, dict[s
     graph = onnx.load(str(exported[0])).graph
     assert any(node.op_type in ("DynamicQuantizeMatMul", "MatMulInteger") for node in graph.node)
     blocks = len(encoder_layers(load_base(str(tiny_base))[0]))
-    assert len([node for node in graph.node if node.op_type == "MatMul" and KEEP_FP32.search(node.name)]) == blocks, \
-        "each block's feed-forward output projection stays fp32"
+    assert len(fp32_feed_forward_outputs(graph)) == blocks, \
+        "without int8_fp32_blocks in the card, each block's feed-forward output projection stays fp32"
     again = TransformerClassifier(directory, precision="int8")
     assert exported[0].stat().st_mtime_ns == written, "a second worker reuses the export"
     assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
     assert [r.scores for r in again.classify(posts)] == [r.scores for r in int8.classify(posts)]
+
+
+def fp32_feed_forward_outputs(graph: onnx.GraphProto) -> list[str]:
+    return [node.name for node in graph.node if node.op_type == "MatMul" and FEED_FORWARD_OUTPUT.search(node.name)]
+
+
+def test_the_card_names_the_blocks_whose_feed_forward_output_stays_fp32(
+        trained: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    directory = tmp_path / "model"
+    shutil.copytree(trained[0], directory)
+    card = ModelCard.read(directory)
+    card.int8_fp32_blocks = [1]
+    card.write(directory)
+    posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
+    int8 = TransformerClassifier(directory, precision="int8")
+    graph = onnx.load(str(next((tmp_path / "cache" / "int8").glob("*.onnx")))).graph
+    kept = fp32_feed_forward_outputs(graph)
+    assert len(kept) == 1 and "layer.1/" in kept[0], "only block 1's feed-forward output stays fp32"
+    fp32 = TransformerClassifier(directory).classify(posts)
+    assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
 
 
 def test_temperature_cools_an_overconfident_head() -> None:
