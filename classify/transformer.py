@@ -44,6 +44,7 @@ class ModelCard:
     temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
     abuse_threshold: float = 0.5
     int8_fp32_blocks: list[int] | None = None  # blocks whose feed-forward output stays fp32 in int8 (None: all)
+    label_offsets: dict[str, dict[str, float]] = field(default_factory=dict)  # see classify/operating_point.py
     training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -188,17 +189,29 @@ def load_base(base: str, keep_layers: int = 0) -> tuple[nn.Module, Any]:
 
 
 class TransformerClassifier:
-    """A `Classifier` over a model directory; scores are temperature-calibrated probabilities."""
+    """A `Classifier` over a model directory; scores are temperature-calibrated probabilities, shifted
+    by the card's `label_offsets` (the operating point) where it has any."""
 
     def __init__(self, directory: Path, precision: str = "fp32") -> None:
         self.card = ModelCard.read(directory)
         self.name, self.version = self.card.name, self.card.version
         self.precision = precision
+        self.set_offsets(self.card.label_offsets)
         self.model: StanceModel | OnnxInt8Model
         if precision == "int8":
             self.model, self.tokenizer = self._int8(directory)
         else:
             self.model, self.tokenizer = self._fp32(directory)
+
+    def set_offsets(self, offsets: Mapping[str, Mapping[str, float]]) -> None:
+        """Added to a head's logits after the temperature: the operating point the card chose."""
+        for head, by_label in offsets.items():
+            unknown = set(by_label) - set(self.card.labels.get(head, ()))
+            if head not in self.card.labels or unknown:
+                raise ConfigError(f"label_offsets: {head!r} {sorted(unknown)} is not a head and its labels in "
+                                  f"{self.name}'s card")
+        self.offsets = {head: torch.tensor([float(offsets.get(head, {}).get(label, 0.0)) for label in labels])
+                        for head, labels in self.card.labels.items()}
 
     def _fp32(self, directory: Path) -> tuple[StanceModel, Any]:
         from safetensors.torch import load_file
@@ -233,7 +246,8 @@ class TransformerClassifier:
             with torch.inference_mode():
                 logits = self.model(batch)
             for head, values in logits.items():
-                parts[head].append(torch.softmax(values / self.card.temperatures.get(head, 1.0), dim=-1))
+                calibrated = values / self.card.temperatures.get(head, 1.0) + self.offsets[head]
+                parts[head].append(torch.softmax(calibrated, dim=-1))
         back = torch.tensor(order).argsort()
         return {head: torch.cat(values)[back] for head, values in parts.items()}
 

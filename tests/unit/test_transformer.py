@@ -13,6 +13,7 @@ import torch
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Post
 from classify.onnx_int8 import FEED_FORWARD_OUTPUT
+from classify.operating_point import choose_defense_offset
 from classify.registry import load_classifier
 from classify.tiny import build_tiny_base
 from classify.train import Settings, fit_temperature, train
@@ -178,6 +179,58 @@ def test_the_card_names_the_blocks_whose_feed_forward_output_stays_fp32(
     assert len(kept) == 1 and "layer.1/" in kept[0], "only block 1's feed-forward output stays fp32"
     fp32 = TransformerClassifier(directory).classify(posts)
     assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
+
+
+def test_a_defense_offset_in_the_card_calls_more_replies_defense(trained: tuple[Path, dict[str, object]],
+                                                                  tmp_path: Path) -> None:
+    directory = tmp_path / "model"
+    shutil.copytree(trained[0], directory)
+    replies = [Post(text, COMPLAINTS[0]) for text in COMPLAINTS + PRAISE]
+    assert {r.stance for r in TransformerClassifier(directory).classify(replies)} != {"defense"}
+    card = ModelCard.read(directory)
+    card.label_offsets = {"stance": {"defense": 30.0}}
+    card.write(directory)
+    shifted = TransformerClassifier(directory).classify(replies)
+    assert {r.stance for r in shifted} == {"defense"}
+    assert all(abs(sum(r.scores["stance"].values()) - 1) < 1e-3 for r in shifted), "scores stay probabilities"
+    card.label_offsets = {"stance": {"defence": 0.3}}
+    card.write(directory)
+    with pytest.raises(ConfigError, match="label_offsets.*defence"):
+        TransformerClassifier(directory)
+
+
+def scored(margins_by_gold: dict[str, list[float]]) -> tuple[torch.Tensor, list[str]]:
+    """Log-probabilities where each post's defense logit is `margin` above (below, if negative) the
+    logit of its runner-up, `complaint` for defenders and its gold label for the others."""
+    labels = list(STANCES)
+    gold, rows = [], []
+    for label, margins in margins_by_gold.items():
+        for margin in margins:
+            row = torch.zeros(len(labels))
+            rival = "complaint" if label == "defense" else label
+            row[labels.index(rival)], row[labels.index("defense")] = 2.0, 2.0 + margin
+            gold.append(label)
+            rows.append(row)
+    return torch.log_softmax(torch.stack(rows), -1), gold
+
+
+def test_the_operating_point_is_the_smallest_offset_that_finds_enough_defenders() -> None:
+    others = {label: [-3.0] * 5 for label in STANCES if label != "defense"}
+    log_probabilities, gold = scored({"defense": [-1.0, -0.55, -0.25, 0.5, 1.0]} | others)
+    chosen, tried = choose_defense_offset(log_probabilities, gold, list(STANCES), recall_goal=0.8)
+    assert tried[0]["recall"] == pytest.approx(0.4)
+    assert chosen == 0.6, "0.3 wins back the defender 0.25 behind, 0.6 the one 0.55 behind: 4 of 5"
+    assert choose_defense_offset(log_probabilities, gold, list(STANCES), recall_goal=1.0)[0] is None, \
+        "the defender 1.0 behind is beyond the largest step"
+
+
+def test_no_operating_point_that_costs_stance_macro_f1() -> None:
+    complaints_close_to_defense = [-0.35] * 10 + [-3.0] * 5
+    log_probabilities, gold = scored({"defense": [-0.32, 1.0], "complaint": complaints_close_to_defense,
+                                      "praise": [-3.0] * 5, "neutral": [-3.0] * 5})
+    chosen, tried = choose_defense_offset(log_probabilities, gold, list(STANCES), recall_goal=1.0)
+    assert tried[4]["recall"] == 1.0 and tried[4]["macro_f1"] < tried[0]["macro_f1"] - 0.005
+    assert chosen is None, "finding the last defender would call ten complaints defense"
 
 
 def test_temperature_cools_an_overconfident_head() -> None:
