@@ -35,7 +35,7 @@ def score(classifier: TransformerClassifier, runs: int) -> tuple[float, float, f
         began = time.perf_counter()
         classify_all(classifier, posts, 32, progress=False)
         rates.append(len(posts) / (time.perf_counter() - began))
-    report = evaluate_file(classifier, DEV, 32)
+    report = evaluate_file(classifier, DEV, 32, progress=False)
     mean = (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
     return mean, report["stance"]["labels"]["defense"]["recall"], statistics.median(rates)
 

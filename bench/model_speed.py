@@ -41,7 +41,7 @@ def posts_per_second(name: str, precision: str, runs: int, limit: int) -> tuple[
         began = time.perf_counter()
         classify_all(classifier, posts, 32, progress=False)
         rates.append(len(posts) / (time.perf_counter() - began))
-    report = evaluate_file(classifier, CORPUS_DIR / "test.csv", 32)
+    report = evaluate_file(classifier, CORPUS_DIR / "test.csv", 32, progress=False)
     return statistics.median(rates), (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
 
 

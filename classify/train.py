@@ -372,6 +372,10 @@ def model_card_text(card: ModelCard) -> str:
              *([f"- Distilled from `{teacher}`: the loss mixes the gold labels with that model's calibrated "
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
+             *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
+                f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),
+             *([f"- int8: the feed-forward output of block(s) {card.int8_fp32_blocks} stays fp32, chosen on the "
+                f"development split by `bench/int8_blocks.py`."] if card.int8_fp32_blocks is not None else []),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
              "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",

@@ -53,17 +53,18 @@ def classify_file(classifier: Classifier, source: Path, out: Path, batch_size: i
 
 
 def evaluate_file(classifier: Classifier, source: Path, batch_size: int,
-                  baseline: Classifier | None = None) -> dict[str, Any]:
+                  baseline: Classifier | None = None, progress: bool = True) -> dict[str, Any]:
     """Scores per head; with a baseline, the same file scored by it too, under `baseline`."""
     frame = read_posts(source, ("text", "stance", "sentiment"))
-    report = score_frame(classifier, frame, source, batch_size)
+    report = score_frame(classifier, frame, source, batch_size, progress)
     if baseline is not None:
-        report["baseline"] = score_frame(baseline, frame, source, batch_size)
+        report["baseline"] = score_frame(baseline, frame, source, batch_size, progress)
     return report
 
 
-def score_frame(classifier: Classifier, frame: pd.DataFrame, source: Path, batch_size: int) -> dict[str, Any]:
-    results = classify_all(classifier, posts_of(frame), batch_size)
+def score_frame(classifier: Classifier, frame: pd.DataFrame, source: Path, batch_size: int,
+                progress: bool = True) -> dict[str, Any]:
+    results = classify_all(classifier, posts_of(frame), batch_size, progress)
     report: dict[str, Any] = {"file": str(source), "model": {"name": classifier.name,
                                                            "version": classifier.version}}
     for head, labels in HEADS.items():
