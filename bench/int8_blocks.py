@@ -6,6 +6,8 @@ of stance and sentiment macro-F1 on the corpus development split beside fp32's, 
 and posts per second at batch 32 (medians over the runs, and as a ratio to fp32 in the same command).
 The choice goes into the model card as `int8_fp32_blocks`. Rule: of the choices that keep at most one
 block in fp32 (about as fast as each other), the best on the development split; never the test split.
+On 600 posts the choices differ by about a point either way, which is noise as much as signal: for
+model 2.0, block 0 scored +1.0 on dev and -1.2 on test, so `bench/model_speed.py` has the last word.
 """
 
 from __future__ import annotations
