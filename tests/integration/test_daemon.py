@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import yaml
 
 from ingest.brands import load_brands
@@ -42,6 +44,16 @@ def write_config(path: Path, broker: EmbeddedBroker, prefix: str, incidents_out:
               "classify": {"batch_size": 8}, "http": {"address": "127.0.0.1:0"},
               "notify": {"receivers": [{"name": "out", "type": "jsonl", "path": str(incidents_out)}]}}
     path.write_text(yaml.safe_dump(config))
+
+
+def consumed(log: Path, stage: str) -> float:
+    """`luisterpost_records_consumed_total` of a stage, from the daemon's own /metrics (its port is logged)."""
+    port = re.search(r"serving /metrics, /healthz and /readyz on port (\d+)", log.read_text(errors="replace"))
+    if port is None:
+        return 0.0
+    metrics = httpx.get(f"http://127.0.0.1:{port.group(1)}/metrics").text
+    value = re.search(rf'^luisterpost_records_consumed_total{{stage="{stage}"}} (\S+)$', metrics, re.MULTILINE)
+    return float(value.group(1)) if value else 0.0
 
 
 def branded_ids(mentions: list[dict[str, object]]) -> set[str]:
@@ -83,6 +95,10 @@ def test_sigterm_drains_commits_and_exits_zero(broker: EmbeddedBroker, prefix: s
     daemon = start_daemon(config_file, log)
     wait_for(lambda: len(read_topic(broker.bootstrap, topics.classified)) >= len(branded_ids(mentions)), 120,
              "the stream classified")
+    # detect may still be reading the last classified records; what it has not read yet is rightly
+    # left uncommitted by a drain, so the signal comes once it has read them all.
+    wait_for(lambda: consumed(log, "detect") >= len(read_topic(broker.bootstrap, topics.classified)), 60,
+             "detect reading the classified stream")
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(60) == 0, log.read_text()[-3000:]
     assert committed(broker.bootstrap, f"{prefix}g.ingest", topics.raw) == len(mentions)
