@@ -13,9 +13,7 @@ model 2.0, block 0 scored +1.0 on dev and -1.2 on test, so `bench/model_speed.py
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from classify.datasets import CORPUS_DIR
@@ -23,23 +21,17 @@ from classify.model import Post
 from classify.onnx_int8 import OnnxInt8Model, export_fp32, quantize
 from classify.registry import DEFAULT_MODEL, model_directory
 from classify.transformer import StanceModel, TransformerClassifier, encode, encoder_layers
-from luisterpost.offline import classify_all, evaluate_file, posts_of, read_posts
+from luisterpost.offline import evaluate_file, median_rate, posts_of, read_posts
 
 DEV = CORPUS_DIR / "dev.csv"
 
 
 def score(classifier: TransformerClassifier, runs: int) -> tuple[float, float, float]:
     """(mean macro-F1, defense recall, posts per second) on the development split."""
-    posts = posts_of(read_posts(DEV))
-    classify_all(classifier, posts[:64], 32, progress=False)  # warm-up
-    rates = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        classify_all(classifier, posts, 32, progress=False)
-        rates.append(len(posts) / (time.perf_counter() - began))
+    rate = median_rate(classifier, posts_of(read_posts(DEV)), 32, runs)
     report = evaluate_file(classifier, DEV, 32, progress=False)
     mean = (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
-    return mean, report["stance"]["labels"]["defense"]["recall"], statistics.median(rates)
+    return mean, report["stance"]["labels"]["defense"]["recall"], rate
 
 
 def main() -> None:

@@ -9,16 +9,14 @@ split, and measures the resident memory of a classify worker with the int8 model
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
 
 import torch
 
 from classify.datasets import CORPUS_DIR
 from classify.registry import DEFAULT_MODEL, load_classifier
-from luisterpost.offline import classify_all, evaluate_file, posts_of, read_posts
+from luisterpost.offline import evaluate_file, median_rate, posts_of, read_posts
 
 WORKER_RSS = """
 import sys
@@ -34,15 +32,9 @@ print(int(status.split()[0]))
 
 def posts_per_second(name: str, precision: str, runs: int, limit: int) -> tuple[float, float]:
     classifier = load_classifier(name, precision)
-    posts = posts_of(read_posts(CORPUS_DIR / "test.csv"))[:limit]
-    classify_all(classifier, posts[:64], 32, progress=False)  # warm-up
-    rates = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        classify_all(classifier, posts, 32, progress=False)
-        rates.append(len(posts) / (time.perf_counter() - began))
+    rate = median_rate(classifier, posts_of(read_posts(CORPUS_DIR / "test.csv"))[:limit], 32, runs)
     report = evaluate_file(classifier, CORPUS_DIR / "test.csv", 32, progress=False)
-    return statistics.median(rates), (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
+    return rate, (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
 
 
 def main() -> None:

@@ -43,6 +43,20 @@ def classify_all(classifier: Classifier, posts: list[Post], batch_size: int,
     return results
 
 
+def median_rate(classifier: Classifier, posts: list[Post], batch_size: int, runs: int) -> float:
+    """Posts per second over `runs` passes after a warm-up pass, the median: for the benchmarks."""
+    import statistics
+    import time
+
+    classify_all(classifier, posts[:2 * batch_size], batch_size, progress=False)
+    rates = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        classify_all(classifier, posts, batch_size, progress=False)
+        rates.append(len(posts) / (time.perf_counter() - began))
+    return statistics.median(rates)
+
+
 def classify_file(classifier: Classifier, source: Path, out: Path, batch_size: int) -> int:
     results = classify_all(classifier, posts_of(read_posts(source)), batch_size)
     out.parent.mkdir(parents=True, exist_ok=True)
