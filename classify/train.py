@@ -61,6 +61,8 @@ class Settings:
     seed: int = 13
     teacher: Path | None = None  # a trained model directory whose calibrated probabilities are soft targets
     distill: float = 0.5  # the soft targets' share of the loss when there is a teacher
+    init: Path | None = None  # a trained model directory whose blocks (those this model keeps) and heads start training
+    select_on: str = "corpus"  # the development rows that pick the epoch: "corpus" or "all"
     progress: bool = True
 
 
@@ -108,6 +110,36 @@ def check_teacher(settings: Settings) -> None:
     labels = ModelCard.read(teacher).labels
     if {head: tuple(names) for head, names in labels.items()} != HEAD_LABELS:
         raise ConfigError(f"--teacher: {teacher} has the labels {labels}, not this model's {dict(HEAD_LABELS)}")
+
+
+def start_from(model: StanceModel, settings: Settings) -> list[int]:
+    """Load a trained model's fine-tuned blocks that this model keeps, and its heads: a shallower
+    student then starts from the teacher's adapted lower blocks instead of the base's. Returns the
+    blocks loaded."""
+    from safetensors.torch import load_file
+
+    init = settings.init
+    if init is None or not (init / CARD_FILE).is_file():
+        raise ConfigError(f"--init: {init} is not a trained model directory (no {CARD_FILE})")
+    card = ModelCard.read(init)
+    if card.base != settings.base:
+        raise ConfigError(f"--init: {init} was trained on {card.base}, not on {settings.base}")
+    kept = len(encoder_layers(model.encoder))
+    first_trained = kept - settings.trainable_layers
+    state = {}
+    loaded = set()
+    for key, value in load_file(str(init / WEIGHTS_FILE)).items():
+        kind, _, rest = key.partition(".")
+        block = int(rest.partition(".")[0]) if kind == "layers" else -1
+        if kind == "layers" and block >= kept:
+            continue  # a block above those this model keeps
+        if kind == "layers" and block < first_trained:
+            raise ConfigError(f"--init: {init} changed block {block}, which this model keeps frozen; "
+                              f"train it (--layers) or start from the base")
+        state[key] = value
+        loaded.add(block)
+    model.load_trained_state(state)
+    return sorted(block for block in loaded if block >= 0)
 
 
 def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings,
@@ -288,6 +320,9 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
                           f"the encoder has {len(layers)} layers")
     if settings.teacher is not None:
         check_teacher(settings)
+    if settings.select_on not in ("corpus", "all"):
+        raise ConfigError(f"--select-on: {settings.select_on!r} is neither 'corpus' nor 'all'")
+    initial_blocks = start_from(model, settings) if settings.init is not None else []
     top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
         parameter.requires_grad = True
@@ -312,7 +347,8 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     with tqdm(total=steps, unit="batch", desc="training", disable=not settings.progress) as bar:
         for epoch in range(1, settings.epochs + 1):
             loss = train_epoch(model, train_items, optimizer, schedule, losses, settings, rng, bar)
-            report = scores(*predict_logits(model, corpus_dev or dev_items, settings))
+            chosen_dev = corpus_dev if settings.select_on == "corpus" and corpus_dev else dev_items
+            report = scores(*predict_logits(model, chosen_dev, settings))
             score = development_score(report)
             history.append({"epoch": epoch, "loss": round(loss, 3), "stance_macro_f1": report["stance"]["macro_f1"],
                             "sentiment_macro_f1": report["sentiment"]["macro_f1"]})
@@ -335,6 +371,7 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
         "dev": scores(dev_logits, dev_labels), "dev_corpus": scores(*predict_logits(model, corpus_dev, settings))
         if corpus_dev else None,
         "calibration": calibration, "seconds": round(time.monotonic() - started, 1),
+        "initial_blocks": initial_blocks,
         "settings": {key: str(value) if isinstance(value, Path) else value
                      for key, value in vars(settings).items() if key != "progress"},
     }
@@ -371,6 +408,10 @@ def model_card_text(card: ModelCard) -> str:
              f"{card.max_length} tokens; pooled as the mean of the reply's tokens beside the mean of the pair.",
              *([f"- Distilled from `{teacher}`: the loss mixes the gold labels with that model's calibrated "
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
+             *([f"- Started from `{settings.get('init')}`: its fine-tuned blocks {training.get('initial_blocks')} "
+                f"and its heads, instead of the base's blocks."] if settings.get("init") else []),
+             *(["- The best epoch was chosen on every development row (the corpus's and the real sets')."]
+               if settings.get("select_on") == "all" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
                 f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),

@@ -311,6 +311,50 @@ def test_a_student_without_stance_labels_learns_the_stances_from_its_teacher(
     assert ModelCard.read(out).training["settings"]["teacher"] == str(teacher)
 
 
+def test_a_student_started_from_a_trained_model_begins_with_its_blocks_and_heads(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    teacher, _ = trained
+    out = tmp_path / "started"
+    # No learning (both rates 0): what the student holds after its epoch is what it started from.
+    summary = train(labelled_frame(), Settings(base=str(tiny_base), out=out, name="started", epochs=1,
+                                               trainable_layers=2, head_lr=0.0, layer_lr=0.0, init=teacher,
+                                               progress=False))
+    assert summary["initial_blocks"] == [1, 2]
+    posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
+    started = TransformerClassifier(out).probabilities(posts)["stance"]
+    assert torch.allclose(started, TransformerClassifier(teacher).probabilities(posts)["stance"], atol=0.02)
+
+
+def test_a_start_that_would_change_a_frozen_block_names_the_option(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path) -> None:
+    teacher, _ = trained  # it fine-tuned blocks 1 and 2; a student training only block 2 cannot hold block 1
+    with pytest.raises(ConfigError, match="--init: .*changed block 1, which this model keeps frozen"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path / "out", trainable_layers=1,
+                                         init=teacher, progress=False))
+    with pytest.raises(ConfigError, match="--init: .*nothing-here is not a trained model directory"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path / "out", trainable_layers=1,
+                                         init=tmp_path / "nothing-here", progress=False))
+    with pytest.raises(ConfigError, match="--select-on: 'test'"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path / "out", trainable_layers=1,
+                                         select_on="test", progress=False))
+
+
+def test_the_epoch_can_be_chosen_on_every_development_row(tiny_base: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    frame = labelled_frame()
+    development = frame.index[frame["split"] == "dev"]
+    frame.loc[development[::2], "source"] = "semeval2016-restaurants"  # half the dev rows from a real set
+    by_source = {}
+    for select_on in ("corpus", "all"):
+        summary = train(frame, Settings(base=str(tiny_base), out=tmp_path / select_on, epochs=1, trainable_layers=1,
+                                        select_on=select_on, progress=False))
+        epoch, final = summary["epochs"][0], summary["dev" if select_on == "all" else "dev_corpus"]
+        assert epoch["stance_macro_f1"] == final["stance"]["macro_f1"], select_on
+        by_source[select_on] = summary["rows"]["dev"]
+    assert by_source["all"] == by_source["corpus"] and set(by_source["all"]) == {"corpus", "semeval2016-restaurants"}
+
+
 def test_a_long_parent_is_cut_to_its_opening_at_a_word_boundary() -> None:
     from classify.transformer import parent_opening
 
