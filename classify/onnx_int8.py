@@ -20,7 +20,8 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -118,21 +119,34 @@ def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: 
 
 
 class OnnxInt8Model:
-    """Called like `StanceModel`: a `Batch` in, logits per head out."""
+    """Called like `StanceModel`: a `Batch` in, logits per head out. `run_groups` runs several groups
+    of posts at once, one per core, each on a single thread."""
 
-    def __init__(self, path: Path, heads: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, heads: tuple[str, ...], side_by_side: int | None = None) -> None:
         import onnxruntime
 
+        cores = max(1, torch.get_num_threads())
+        runs = min(cores, side_by_side or cores)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()
+        # By default one thread per run, and as many runs at once as there are cores: the products of
+        # a group of eight short posts are too small to split between cores without each operator
+        # waiting for the slower half (`python bench/int8_groups.py`: about 1.1x the posts per second
+        # of one two-thread run at a time in groups of 16 on this project's 2-core machine).
+        options.intra_op_num_threads = max(1, cores // runs)
         options.inter_op_num_threads = 1
-        # Idle threads sleep between batches instead of spinning: on a small pod the spinning threads
-        # took the cores the tokenizer and the softmax needed next (130 against 121 posts/s at batch 32).
+        # Idle intra-op threads (when a run has several) sleep instead of spinning on the cores the
+        # tokenizer and the other runs need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.heads = heads
+        self.path, self.heads = path, heads
+        self.workers = ThreadPoolExecutor(runs, thread_name_prefix="int8")
 
     def __call__(self, batch: Any) -> dict[str, torch.Tensor]:
         feeds = {name: getattr(batch, name).numpy() for name in INPUTS}
-        outputs = self.session.run(list(self.heads), feeds)
+        outputs = self.session.run(list(self.heads), feeds)  # releases the GIL: runs overlap
         return {head: torch.from_numpy(values) for head, values in zip(self.heads, outputs, strict=True)}
+
+    def run_groups(self, groups: Sequence[Any], prepare: Callable[[Any], Any]) -> list[dict[str, torch.Tensor]]:
+        """`prepare` (the tokenizer) then the model on each group, up to one group per core at once;
+        the results in the groups' order."""
+        return list(self.workers.map(lambda group: self(prepare(group)), groups))

@@ -26,7 +26,8 @@ from classify.signals import find_signals
 from luisterpost.config import ConfigError
 
 CARD_FILE = "luisterpost.json"
-LENGTH_GROUP = 16
+LENGTH_GROUP = 16  # posts per run of the fp32 model
+INT8_GROUP = 8  # posts per run of the int8 model, one run per core at once
 WEIGHTS_FILE = "top.safetensors"
 HEAD_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCES, "sentiment": SENTIMENTS, "abuse": ("no", "yes")}
 
@@ -196,6 +197,7 @@ class TransformerClassifier:
         self.card = ModelCard.read(directory)
         self.name, self.version = self.card.name, self.card.version
         self.precision = precision
+        self.group_size: int | None = None  # posts per run; None: the precision's own (for benchmarks)
         self.set_offsets(self.card.label_offsets)
         self.model: StanceModel | OnnxInt8Model
         if precision == "int8":
@@ -237,19 +239,26 @@ class TransformerClassifier:
 
     def probabilities(self, posts: Sequence[Post]) -> dict[str, torch.Tensor]:
         """Calibrated probabilities per head, in the posts' order. Posts of similar length run together
-        in groups of `LENGTH_GROUP`, so a short reply is not padded to the longest post of the batch."""
+        in groups, so a short reply is not padded to the longest post of the batch; the int8 path runs
+        its smaller groups side by side, one per core."""
         order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
-        parts: dict[str, list[torch.Tensor]] = {head: [] for head in self.card.labels}
-        for start in range(0, len(order), LENGTH_GROUP):
-            group = [posts[i] for i in order[start:start + LENGTH_GROUP]]
-            batch = encode(self.tokenizer, group, self.card.max_length, self.card.parent_chars)
+        size = self.group_size or (INT8_GROUP if isinstance(self.model, OnnxInt8Model) else LENGTH_GROUP)
+        groups = [[posts[i] for i in order[start:start + size]] for start in range(0, len(order), size)]
+
+        def prepare(group: list[Post]) -> Batch:
+            return encode(self.tokenizer, group, self.card.max_length, self.card.parent_chars)
+
+        if isinstance(self.model, OnnxInt8Model):
+            outputs = self.model.run_groups(groups, prepare)
+        else:
             with torch.inference_mode():
-                logits = self.model(batch)
-            for head, values in logits.items():
-                calibrated = values / self.card.temperatures.get(head, 1.0) + self.offsets[head]
-                parts[head].append(torch.softmax(calibrated, dim=-1))
+                outputs = [self.model(prepare(group)) for group in groups]
         back = torch.tensor(order).argsort()
-        return {head: torch.cat(values)[back] for head, values in parts.items()}
+        result = {}
+        for head in self.card.labels:
+            logits = torch.cat([output[head] for output in outputs])[back]
+            result[head] = torch.softmax(logits / self.card.temperatures.get(head, 1.0) + self.offsets[head], dim=-1)
+        return result
 
     def classify(self, posts: Sequence[Post]) -> list[Classification]:
         if not posts:
