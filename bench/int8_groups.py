@@ -3,7 +3,7 @@
 `python bench/int8_groups.py [--rounds 6]` loads the int8 model once per layout and times them in
 turn, round after round, over the same posts as `bench/model_speed.py` (the corpus test split's
 first 320, batch 32): one run at a time on every core in groups of 16 posts (the path before model
-2.1's speed work, the baseline), and one run per core side by side in groups of 16, 8 and 4. It
+2.1's speed work, the baseline), and one run per core side by side in groups of 16, 8, 4 and 1. It
 prints each layout's median posts per second and the median of its per-round ratio to the baseline;
 interleaving keeps a noisy neighbour from favouring one layout.
 """
@@ -22,7 +22,8 @@ from classify.transformer import TransformerClassifier
 from luisterpost.offline import median_rate, posts_of, read_posts
 
 LAYOUTS = {"one run at a time, groups of 16": (1, 16), "side by side, groups of 16": (None, 16),
-           "side by side, groups of 8": (None, 8), "side by side, groups of 4": (None, 4)}
+           "side by side, groups of 8": (None, 8), "side by side, groups of 4": (None, 4),
+           "side by side, each post alone": (None, 1)}
 
 
 def layout(model: str, side_by_side: int | None, group: int) -> TransformerClassifier:

@@ -120,7 +120,7 @@ def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: 
 
 class OnnxInt8Model:
     """Called like `StanceModel`: a `Batch` in, logits per head out. `run_groups` runs several groups
-    of posts at once, one per core, each on a single thread."""
+    of posts (single posts, as `TransformerClassifier` uses it) at once, one per core."""
 
     def __init__(self, path: Path, heads: tuple[str, ...], side_by_side: int | None = None) -> None:
         import onnxruntime
@@ -129,9 +129,10 @@ class OnnxInt8Model:
         runs = min(cores, side_by_side or cores)
         options = onnxruntime.SessionOptions()
         # By default one thread per run, and as many runs at once as there are cores: the products of
-        # a group of eight short posts are too small to split between cores without each operator
-        # waiting for the slower half (`python bench/int8_groups.py`: about 1.1x the posts per second
-        # of one two-thread run at a time in groups of 16 on this project's 2-core machine).
+        # one short post are too small to split between cores without each operator waiting for the
+        # slower half, and a post alone is not padded (`python bench/int8_groups.py` on this
+        # project's 2-core machine: 1.19x the posts per second of one two-thread run at a time in
+        # groups of 16 for model 2.1).
         options.intra_op_num_threads = max(1, cores // runs)
         options.inter_op_num_threads = 1
         # Idle intra-op threads (when a run has several) sleep instead of spinning on the cores the

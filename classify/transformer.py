@@ -27,7 +27,7 @@ from luisterpost.config import ConfigError
 
 CARD_FILE = "luisterpost.json"
 LENGTH_GROUP = 16  # posts per run of the fp32 model
-INT8_GROUP = 8  # posts per run of the int8 model, one run per core at once
+INT8_GROUP = 1  # posts per run of the int8 model: each alone, one run per core at once
 WEIGHTS_FILE = "top.safetensors"
 HEAD_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCES, "sentiment": SENTIMENTS, "abuse": ("no", "yes")}
 
@@ -239,8 +239,9 @@ class TransformerClassifier:
 
     def probabilities(self, posts: Sequence[Post]) -> dict[str, torch.Tensor]:
         """Calibrated probabilities per head, in the posts' order. Posts of similar length run together
-        in groups, so a short reply is not padded to the longest post of the batch; the int8 path runs
-        its smaller groups side by side, one per core."""
+        in groups, so a short reply is not padded to the longest post of the batch. The int8 path runs
+        each post alone, one run per core at once: its activations are quantized with one scale per
+        run, so a post's scores then never depend on the posts that came in the same batch."""
         order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
         size = self.group_size or (INT8_GROUP if isinstance(self.model, OnnxInt8Model) else LENGTH_GROUP)
         groups = [[posts[i] for i in order[start:start + size]] for start in range(0, len(order), size)]
