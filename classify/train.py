@@ -101,15 +101,20 @@ def teacher_probabilities(frame: pd.DataFrame, teacher: Path, progress: bool) ->
     return [{head: values[i] for head, values in joined.items()} for i in range(len(posts))]
 
 
+def trained_card(option: str, directory: Path | None) -> ModelCard:
+    """The card of a trained model directory given as `option` (--teacher, --init), with this model's labels."""
+    if directory is None or not (directory / CARD_FILE).is_file():
+        raise ConfigError(f"{option}: {directory} is not a trained model directory (no {CARD_FILE})")
+    card = ModelCard.read(directory)
+    if {head: tuple(names) for head, names in card.labels.items()} != HEAD_LABELS:
+        raise ConfigError(f"{option}: {directory} has the labels {card.labels}, not this model's {dict(HEAD_LABELS)}")
+    return card
+
+
 def check_teacher(settings: Settings) -> None:
     if not 0.0 <= settings.distill <= 1.0:
         raise ConfigError(f"--distill: {settings.distill} is not between 0 and 1")
-    teacher = settings.teacher
-    if teacher is None or not (teacher / CARD_FILE).is_file():
-        raise ConfigError(f"--teacher: {teacher} is not a trained model directory (no {CARD_FILE})")
-    labels = ModelCard.read(teacher).labels
-    if {head: tuple(names) for head, names in labels.items()} != HEAD_LABELS:
-        raise ConfigError(f"--teacher: {teacher} has the labels {labels}, not this model's {dict(HEAD_LABELS)}")
+    trained_card("--teacher", settings.teacher)
 
 
 def start_from(model: StanceModel, settings: Settings) -> list[int]:
@@ -118,10 +123,8 @@ def start_from(model: StanceModel, settings: Settings) -> list[int]:
     blocks loaded."""
     from safetensors.torch import load_file
 
-    init = settings.init
-    if init is None or not (init / CARD_FILE).is_file():
-        raise ConfigError(f"--init: {init} is not a trained model directory (no {CARD_FILE})")
-    card = ModelCard.read(init)
+    card, init = trained_card("--init", settings.init), settings.init
+    assert init is not None  # trained_card refused None
     if card.base != settings.base:
         raise ConfigError(f"--init: {init} was trained on {card.base}, not on {settings.base}")
     kept = len(encoder_layers(model.encoder))
