@@ -8,7 +8,9 @@ Activations are quantized per batch at run time (dynamic quantization). Left in 
 of two activations inside attention, the heads' logits, and the feed-forward output projection of
 the blocks the card names in `int8_fp32_blocks` (all of them when it names none): the input of that
 projection (after GELU) has outliers that one 8-bit scale per batch may not hold. Which blocks need
-it differs per model; `bench/int8_blocks.py` scores each choice on the development split.
+it differs per model; `bench/int8_blocks.py` scores each choice on the development split. In the
+other blocks, the card's `int8_fp32_channels` keeps just the outlier channels of that projection in
+fp32 (`classify/outlier_channels.py`).
 """
 
 from __future__ import annotations
@@ -33,14 +35,17 @@ from classify.encoder import base_cache_dir
 
 INPUTS = ("input_ids", "attention_mask", "text_mask")
 FEED_FORWARD_OUTPUT = re.compile(r"layer\.(\d+)/output/dense/MatMul$")
+OUTLIER_CHANNELS = re.compile(r"layer\.(\d+)/output/dense/outliers/MatMul$")  # see classify/outlier_channels.py
 OPSET = 17
 
 
-def cache_key(card: Any, weights: Path) -> str:
+def cache_key(card: Any, weights: Path, *data: Path) -> str:
+    """A hash of the card, the weights, the data the export reads (if any) and the library versions."""
     import onnxruntime
 
     digest = hashlib.sha256(json.dumps(asdict(card), sort_keys=True).encode())
-    digest.update(weights.read_bytes())
+    for path in (weights, *data):
+        digest.update(path.read_bytes())
     digest.update(f"torch {torch.__version__} onnxruntime {onnxruntime.__version__}".encode())
     return digest.hexdigest()[:20]
 
@@ -77,14 +82,16 @@ def export_fp32(model: nn.Module, heads: tuple[str, ...], example: Any, target: 
 
 
 def feed_forward_outputs(plain: Path, blocks: Sequence[int] | None) -> list[str]:
-    """The names of the feed-forward output products of these blocks (None: of every block)."""
+    """The names of the products that stay fp32: the feed-forward output products of these blocks
+    (None: of every block), and the outlier channels' part of any split one."""
     import onnx
 
     graph = onnx.load(str(plain), load_external_data=False).graph
     names = []
     for node in graph.node:
         found = FEED_FORWARD_OUTPUT.search(node.name) if node.op_type == "MatMul" else None
-        if found and (blocks is None or int(found.group(1)) in blocks):
+        if (found and (blocks is None or int(found.group(1)) in blocks)) or (
+                node.op_type == "MatMul" and OUTLIER_CHANNELS.search(node.name)):
             names.append(node.name)
     return names
 

@@ -396,6 +396,17 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
     (settings.out / "MODEL_CARD.md").write_text(model_card_text(card), encoding="utf-8")
 
 
+def int8_lines(card: ModelCard) -> list[str]:
+    """What the card says about the int8 path, when it sets anything (`bench/int8_blocks.py` chooses)."""
+    if card.int8_fp32_blocks is None:
+        return []
+    kept = f"block(s) {card.int8_fp32_blocks}" if card.int8_fp32_blocks else "no block"
+    channels = (f"; in the other blocks its {card.int8_fp32_channels} outlier channels (largest on the training "
+                f"split) stay fp32 and the rest is int8" if card.int8_fp32_channels else "")
+    return [f"- int8: the whole feed-forward output of {kept} stays fp32{channels}; chosen on the development "
+            f"split by `bench/int8_blocks.py`."]
+
+
 def model_card_text(card: ModelCard) -> str:
     training = card.training
     settings = training.get("settings", {})
@@ -418,8 +429,7 @@ def model_card_text(card: ModelCard) -> str:
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
                 f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),
-             *([f"- int8: the feed-forward output of block(s) {card.int8_fp32_blocks} stays fp32, chosen on the "
-                f"development split by `bench/int8_blocks.py`."] if card.int8_fp32_blocks is not None else []),
+             *int8_lines(card),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
              "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",

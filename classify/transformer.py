@@ -22,6 +22,7 @@ from classify.encoder import QUERY_PREFIX, resolve_base
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Classification, Post
 from classify.onnx_int8 import OnnxInt8Model, cache_key, export_int8, int8_file
+from classify.outlier_channels import CALIBRATION_FILE, calibration_posts, keep_outliers_in_fp32
 from classify.signals import find_signals
 from luisterpost.config import ConfigError
 
@@ -45,6 +46,7 @@ class ModelCard:
     temperatures: dict[str, float] = field(default_factory=lambda: dict.fromkeys(HEAD_LABELS, 1.0))
     abuse_threshold: float = 0.5
     int8_fp32_blocks: list[int] | None = None  # blocks whose feed-forward output stays fp32 in int8 (None: all)
+    int8_fp32_channels: int = 0  # in the other blocks, the outlier channels of that output kept fp32
     label_offsets: dict[str, dict[str, float]] = field(default_factory=dict)  # see classify/operating_point.py
     training: dict[str, Any] = field(default_factory=dict)
 
@@ -228,12 +230,20 @@ class TransformerClassifier:
         from transformers import AutoTokenizer
 
         heads = tuple(self.card.labels)
-        target = int8_file(cache_key(self.card, directory / WEIGHTS_FILE))
+        channels = self.card.int8_fp32_channels
+        calibration = (CALIBRATION_FILE,) if channels else ()
+        target = int8_file(cache_key(self.card, directory / WEIGHTS_FILE, *calibration))
         if target.is_file():
             return OnnxInt8Model(target, heads), AutoTokenizer.from_pretrained(resolve_base(self.card.base))
         model, tokenizer = self._fp32(directory)
+        layers, fp32_blocks = encoder_layers(model.encoder), self.card.int8_fp32_blocks
+        split = [] if fp32_blocks is None else [b for b in range(len(layers)) if b not in fp32_blocks]
+        if channels and split:
+            batches = (encode(tokenizer, [post], self.card.max_length, self.card.parent_chars)
+                       for post in calibration_posts())
+            keep_outliers_in_fp32(model, list(layers), batches, channels, split, self.name)
         example = encode(tokenizer, [Post("voorbeeld", "ouder")], self.card.max_length, self.card.parent_chars)
-        export_int8(model, heads, example, target, self.card.int8_fp32_blocks)
+        export_int8(model, heads, example, target, fp32_blocks)
         del model
         return OnnxInt8Model(target, heads), tokenizer
 

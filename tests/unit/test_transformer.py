@@ -12,11 +12,12 @@ import torch
 
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Post
-from classify.onnx_int8 import FEED_FORWARD_OUTPUT
+from classify.onnx_int8 import FEED_FORWARD_OUTPUT, OUTLIER_CHANNELS
 from classify.operating_point import choose_defense_offset
+from classify.outlier_channels import keep_outliers_in_fp32
 from classify.registry import load_classifier
 from classify.tiny import build_tiny_base
-from classify.train import Settings, fit_temperature, train
+from classify.train import Settings, fit_temperature, model_card_text, train
 from classify.transformer import (
     HEAD_LABELS,
     ModelCard,
@@ -179,6 +180,61 @@ def test_the_card_names_the_blocks_whose_feed_forward_output_stays_fp32(
     assert len(kept) == 1 and "layer.1/" in kept[0], "only block 1's feed-forward output stays fp32"
     fp32 = TransformerClassifier(directory).classify(posts)
     assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
+
+
+def test_outlier_channels_stay_fp32_and_the_rest_of_each_feed_forward_output_goes_int8(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    directory = tmp_path / "model"
+    shutil.copytree(trained[0], directory)
+    card = ModelCard.read(directory)
+    card.int8_fp32_blocks, card.int8_fp32_channels = [], 4
+    card.write(directory)
+    posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
+    int8 = TransformerClassifier(directory, precision="int8")
+    model = onnx.load(str(next((tmp_path / "cache" / "int8").glob("*.onnx"))))
+    shapes = {tensor.name: tuple(tensor.dims) for tensor in model.graph.initializer}
+    assert fp32_feed_forward_outputs(model.graph) == [], "no block keeps its whole feed-forward output in fp32"
+    outliers = [node for node in model.graph.node if node.op_type == "MatMul" and OUTLIER_CHANNELS.search(node.name)]
+    assert len(outliers) == len(encoder_layers(load_base(str(tiny_base))[0])), "one fp32 part per block"
+    assert {shapes[node.input[1]][0] for node in outliers} == {4}, "each block's 4 outlier channels stay fp32"
+    fp32 = TransformerClassifier(directory).classify(posts)
+    assert [r.stance for r in int8.classify(posts)] == [r.stance for r in fp32]
+
+
+def test_the_model_card_says_which_parts_of_the_int8_path_stay_fp32(trained: tuple[Path, dict[str, object]]) -> None:
+    card = ModelCard.read(trained[0])
+    assert "int8" not in model_card_text(card), "an unset choice is not described"
+    card.int8_fp32_blocks, card.int8_fp32_channels = [], 16
+    assert ("the whole feed-forward output of no block stays fp32; in the other blocks its 16 outlier channels"
+            in model_card_text(card))
+    card.int8_fp32_blocks, card.int8_fp32_channels = [2], 0
+    assert "feed-forward output of block(s) [2] stays fp32;" in model_card_text(card)
+
+
+def test_moving_the_outlier_channels_apart_keeps_what_the_model_computes(
+        trained: tuple[Path, dict[str, object]]) -> None:
+    classifier = TransformerClassifier(trained[0])
+    model = classifier.model
+    assert isinstance(model, StanceModel)
+    layers = list(encoder_layers(model.encoder))
+    with torch.no_grad():
+        layers[0].intermediate.dense.bias[3] += 40.0  # channel 3 of block 0 becomes the outlier
+    original_column = layers[0].output.dense.weight[:, 3].clone()
+    batch = encode(classifier.tokenizer, [Post(text, COMPLAINTS[0]) for text in DEFENDERS], 32)
+    with torch.inference_mode():
+        before = model(batch)
+    keep_outliers_in_fp32(model, layers, [batch], 2, [0])
+    with torch.inference_mode():
+        after = model(batch)
+    for head in before:
+        torch.testing.assert_close(after[head], before[head], rtol=1e-4, atol=1e-4)
+    outliers = layers[0].output.dense.outliers.weight
+    assert outliers.shape[1] == 2
+    assert any(torch.equal(outliers[:, i], original_column) for i in range(2)), "channel 3 is kept in fp32"
+    with pytest.raises(ConfigError, match="int8_fp32_channels"):
+        keep_outliers_in_fp32(model, layers, [batch], 0, [1])
 
 
 def test_a_defense_offset_in_the_card_calls_more_replies_defense(trained: tuple[Path, dict[str, object]],
