@@ -1,13 +1,13 @@
 """The int8 path's feed-forward outputs with their outlier channels kept in fp32.
 
 The input of a block's feed-forward output projection (after GELU) has a few channels whose values
-reach 10-60 where the rest stay under 5: one 8-bit scale per run cannot hold both, and quantizing
-the whole projection moves the answers away from fp32's. The card's `int8_fp32_channels` (k) keeps
-the k channels with the largest values on the training split in fp32 and quantizes the rest. The
-channels are moved to the end of the block's feed-forward layer (the rows of the input projection
-and the columns of the output projection, so the model computes the same function), and the output
-projection becomes two products: the first channels (int8) plus the last k (fp32). Slicing the end
-off costs less than gathering scattered channels.
+reach 7-66 where 99% of them stay under 5 (model 2.1): one 8-bit scale per run cannot hold both, and
+quantizing the whole projection moves the answers away from fp32's. The card's `int8_fp32_channels`
+(k) keeps the k channels with the largest values on the training split in fp32 and quantizes the
+rest. The channels are moved to the end of the block's feed-forward layer (the rows of the input
+projection and the columns of the output projection, so the model computes the same function), and
+the output projection becomes two products: the first channels (int8) plus the last k (fp32).
+Slicing the end off costs less than gathering scattered channels.
 """
 
 from __future__ import annotations
