@@ -13,6 +13,7 @@ Slicing the end off costs less than gathering scattered channels.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,8 +46,16 @@ class SplitProjection(nn.Module):
         return result
 
 
+def calibration_file() -> Path:
+    """The corpus training split (installed with the package), or a ConfigError that says it is gone."""
+    if not CALIBRATION_FILE.is_file():
+        raise ConfigError(f"int8_fp32_channels: the int8 export measures the outlier channels on {CALIBRATION_FILE}, "
+                          "which is missing; reinstall luisterpost (the package ships it)")
+    return CALIBRATION_FILE
+
+
 def calibration_posts(limit: int = CALIBRATION_POSTS) -> list[Post]:
-    frame = pd.read_csv(CALIBRATION_FILE, dtype=str, keep_default_na=False).head(limit)
+    frame = pd.read_csv(calibration_file(), dtype=str, keep_default_na=False).head(limit)
     return [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
 
 

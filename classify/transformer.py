@@ -22,7 +22,7 @@ from classify.encoder import QUERY_PREFIX, resolve_base
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Classification, Post
 from classify.onnx_int8 import OnnxInt8Model, cache_key, export_int8, int8_file
-from classify.outlier_channels import CALIBRATION_FILE, calibration_posts, keep_outliers_in_fp32
+from classify.outlier_channels import calibration_file, calibration_posts, keep_outliers_in_fp32
 from classify.signals import find_signals
 from luisterpost.config import ConfigError
 
@@ -231,7 +231,7 @@ class TransformerClassifier:
 
         heads = tuple(self.card.labels)
         channels = self.card.int8_fp32_channels
-        calibration = (CALIBRATION_FILE,) if channels else ()
+        calibration = (calibration_file(),) if channels else ()
         target = int8_file(cache_key(self.card, directory / WEIGHTS_FILE, *calibration))
         if target.is_file():
             return OnnxInt8Model(target, heads), AutoTokenizer.from_pretrained(resolve_base(self.card.base))

@@ -300,3 +300,24 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
     patterns = {line.strip().rstrip("/") for line in path.read_text(encoding="utf-8").splitlines()}
     for needed in (".git", ".venv", "var"):
         assert needed in patterns, f".dockerignore: {needed} is not excluded"
+
+
+def test_the_installed_package_carries_the_bundled_model_and_the_int8_calibration_split(tmp_path: Path) -> None:
+    # The image runs `pip install .`, then `luisterpost setup` exports the int8 model, which measures the
+    # outlier channels on the corpus training split: a wheel without it cannot build the int8 path.
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    # from a clean copy: setuptools keeps files of earlier builds in build/, which would hide a missing entry
+    source = tmp_path / "source"
+    local = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "var", "__pycache__", ".*_cache")
+    shutil.copytree(ROOT, source, ignore=local)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("luisterpost-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "classify/corpus/train.csv" in names
+    assert {"classify/models/luisterpost-e5-small/luisterpost.json",
+            "classify/models/luisterpost-e5-small/top.safetensors"} <= names

@@ -213,6 +213,19 @@ def test_the_model_card_says_which_parts_of_the_int8_path_stay_fp32(trained: tup
     assert "feed-forward output of block(s) [2] stays fp32;" in model_card_text(card)
 
 
+def test_outlier_channels_without_the_calibration_split_say_so_by_key(
+        trained: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("classify.outlier_channels.CALIBRATION_FILE", tmp_path / "gone" / "train.csv")
+    directory = tmp_path / "model"
+    shutil.copytree(trained[0], directory)
+    card = ModelCard.read(directory)
+    card.int8_fp32_blocks, card.int8_fp32_channels = [], 4
+    card.write(directory)
+    with pytest.raises(ConfigError, match=r"int8_fp32_channels: .*gone/train\.csv, which is missing"):
+        TransformerClassifier(directory, precision="int8")
+
+
 def test_moving_the_outlier_channels_apart_keeps_what_the_model_computes(
         trained: tuple[Path, dict[str, object]]) -> None:
     classifier = TransformerClassifier(trained[0])
