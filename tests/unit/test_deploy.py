@@ -302,7 +302,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         assert needed in patterns, f".dockerignore: {needed} is not excluded"
 
 
-def test_the_installed_package_carries_the_bundled_model_and_the_int8_calibration_split(tmp_path: Path) -> None:
+def test_the_installed_package_has_every_module_the_model_and_the_int8_calibration_split(tmp_path: Path) -> None:
     # The image runs `pip install .`, then `luisterpost setup` exports the int8 model, which measures the
     # outlier channels on the corpus training split: a wheel without it cannot build the int8 path.
     import shutil
@@ -319,5 +319,8 @@ def test_the_installed_package_carries_the_bundled_model_and_the_int8_calibratio
     (wheel,) = (tmp_path / "dist").glob("luisterpost-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "classify/corpus/train.csv" in names
+    modules = {str(path.relative_to(ROOT)) for top in ("luisterpost", "ingest", "classify", "alerts")
+               for path in (ROOT / top).rglob("*.py") if (path.parent / "__init__.py").is_file()}
+    assert modules <= names, f"left out of the package: {sorted(modules - names)}"
     assert {"classify/models/luisterpost-e5-small/luisterpost.json",
             "classify/models/luisterpost-e5-small/top.safetensors"} <= names
