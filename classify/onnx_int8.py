@@ -89,9 +89,10 @@ def feed_forward_outputs(plain: Path, blocks: Sequence[int] | None) -> list[str]
     graph = onnx.load(str(plain), load_external_data=False).graph
     names = []
     for node in graph.node:
-        found = FEED_FORWARD_OUTPUT.search(node.name) if node.op_type == "MatMul" else None
-        if (found and (blocks is None or int(found.group(1)) in blocks)) or (
-                node.op_type == "MatMul" and OUTLIER_CHANNELS.search(node.name)):
+        if node.op_type != "MatMul":
+            continue
+        whole = FEED_FORWARD_OUTPUT.search(node.name)
+        if OUTLIER_CHANNELS.search(node.name) or (whole and (blocks is None or int(whole.group(1)) in blocks)):
             names.append(node.name)
     return names
 
