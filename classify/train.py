@@ -400,6 +400,9 @@ def int8_lines(card: ModelCard) -> list[str]:
     """What the card says about the int8 path, when it sets anything (`bench/int8_blocks.py` chooses)."""
     if card.int8_fp32_blocks is None:
         return []
+    if not card.int8_fp32_blocks and not card.int8_fp32_channels:
+        return ["- int8: every feed-forward output projection is int8, none kept in fp32; chosen on the development "
+                "split by `bench/int8_blocks.py`."]
     kept = f"block(s) {card.int8_fp32_blocks}" if card.int8_fp32_blocks else "no block"
     channels = (f"; in the other blocks its {card.int8_fp32_channels} outlier channels (largest on the training "
                 f"split) stay fp32 and the rest is int8" if card.int8_fp32_channels else "")

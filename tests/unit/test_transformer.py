@@ -209,6 +209,8 @@ def test_the_model_card_says_which_parts_of_the_int8_path_stay_fp32(trained: tup
     card.int8_fp32_blocks, card.int8_fp32_channels = [], 16
     assert ("the whole feed-forward output of no block stays fp32; in the other blocks its 16 outlier channels"
             in model_card_text(card))
+    card.int8_fp32_blocks, card.int8_fp32_channels = [], 0
+    assert "every feed-forward output projection is int8, none kept in fp32" in model_card_text(card)
     card.int8_fp32_blocks, card.int8_fp32_channels = [2], 0
     assert "feed-forward output of block(s) [2] stays fp32;" in model_card_text(card)
 
