@@ -27,21 +27,25 @@ import tempfile
 from pathlib import Path
 
 from classify.datasets import CORPUS_DIR
+from classify.labels import HEADS
 from classify.model import Post
 from classify.onnx_int8 import OnnxInt8Model, export_fp32, quantize
-from classify.outlier_channels import calibration_posts, keep_outliers_in_fp32
+from classify.outlier_channels import keep_outliers_in_fp32
 from classify.registry import DEFAULT_MODEL, model_directory
-from classify.transformer import StanceModel, TransformerClassifier, encode, encoder_layers
-from luisterpost.offline import evaluate_file, median_rate, posts_of, read_posts
+from classify.transformer import StanceModel, TransformerClassifier, calibration_batches, encode, encoder_layers
+from luisterpost.offline import head_reports, median_rate, posts_of, read_posts
 
 DEV = CORPUS_DIR / "dev.csv"
 
 
 def quality(classifier: TransformerClassifier) -> tuple[float, float, list[tuple[str, str]]]:
-    """(mean macro-F1, defense recall, (stance, sentiment) of every post) on the development split."""
-    report = evaluate_file(classifier, DEV, 32, progress=False)
+    """(mean macro-F1, defense recall, (stance, sentiment) of every post) on the development split,
+    from one pass over it."""
+    frame = read_posts(DEV, tuple(HEADS))
+    results = classifier.classify(posts_of(frame))
+    report = head_reports(frame, results, DEV)
     mean = (report["stance"]["macro_f1"] + report["sentiment"]["macro_f1"]) / 2
-    answers = [(result.stance, result.sentiment) for result in classifier.classify(posts_of(read_posts(DEV)))]
+    answers = [(result.stance, result.sentiment) for result in results]
     return mean, report["stance"]["labels"]["defense"]["recall"], answers
 
 
@@ -74,8 +78,7 @@ def main() -> None:
         for name, kept in choices.items():
             quantize(plain, Path(work) / f"int8-{name}.onnx", kept)
         if args.channels:
-            calibration = (encode(classifier.tokenizer, [post], card.max_length, card.parent_chars)
-                           for post in calibration_posts())
+            calibration = calibration_batches(classifier.tokenizer, card)
             split_model = copy.deepcopy(fp32_model)
             keep_outliers_in_fp32(split_model, list(encoder_layers(split_model.encoder)), calibration, args.channels,
                                   range(len(layers)))

@@ -10,7 +10,7 @@ reply's tokens next to the mean of the whole pair.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,11 @@ def encode(tokenizer: Any, posts: Sequence[Post], max_length: int, parent_chars:
     text_mask = torch.tensor([[1 if sequence == 0 else 0 for sequence in encoded.sequence_ids(i)]
                               for i in range(len(posts))], dtype=torch.long)
     return Batch(encoded["input_ids"], encoded["attention_mask"], text_mask)
+
+
+def calibration_batches(tokenizer: Any, card: ModelCard) -> Iterator[Batch]:
+    """The posts the outlier channels are measured on, each alone, as the int8 path runs them."""
+    return (encode(tokenizer, [post], card.max_length, card.parent_chars) for post in calibration_posts())
 
 
 def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -239,9 +244,8 @@ class TransformerClassifier:
         layers, fp32_blocks = encoder_layers(model.encoder), self.card.int8_fp32_blocks
         split = [] if fp32_blocks is None else [b for b in range(len(layers)) if b not in fp32_blocks]
         if channels and split:
-            batches = (encode(tokenizer, [post], self.card.max_length, self.card.parent_chars)
-                       for post in calibration_posts())
-            keep_outliers_in_fp32(model, list(layers), batches, channels, split, self.name)
+            keep_outliers_in_fp32(model, list(layers), calibration_batches(tokenizer, self.card), channels, split,
+                                  self.name)
         example = encode(tokenizer, [Post("voorbeeld", "ouder")], self.card.max_length, self.card.parent_chars)
         export_int8(model, heads, example, target, fp32_blocks)
         del model

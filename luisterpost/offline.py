@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,12 @@ def score_frame(classifier: Classifier, frame: pd.DataFrame, source: Path, batch
     results = classify_all(classifier, posts_of(frame), batch_size, progress)
     report: dict[str, Any] = {"file": str(source), "model": {"name": classifier.name,
                                                            "version": classifier.version}}
+    return report | head_reports(frame, results, source)
+
+
+def head_reports(frame: pd.DataFrame, results: Sequence[Classification], source: Path) -> dict[str, Any]:
+    """Scores and confusion matrix per head of these results against the frame's gold labels."""
+    report: dict[str, Any] = {}
     for head, labels in HEADS.items():
         scored = [(gold, getattr(result, head)) for gold, result in zip(frame[head], results, strict=True)
                   if gold]  # an empty label is not scored for that head
