@@ -42,6 +42,14 @@ class Metrics:
                                 registry=r)
         self.deliveries = Counter("luisterpost_pager_deliveries_total", "Delivery attempts per receiver",
                                   ["receiver", "outcome"], registry=r)
+        self.given_up = Counter("luisterpost_pager_given_up_total",
+                                "Incident events a receiver gave up after notify.give_up_after_s of failures "
+                                "(each sent to the dead-letter topic)", ["receiver"], registry=r)
+        self.pager_pending = Gauge("luisterpost_pager_pending_events",
+                                   "Incident events waiting in a receiver's delivery lane", ["receiver"], registry=r)
+        self.pager_oldest_pending = Gauge("luisterpost_pager_oldest_pending_seconds",
+                                          "How long the oldest event in a receiver's lane has waited",
+                                          ["receiver"], registry=r)
         self.end_to_end = Histogram("luisterpost_end_to_end_latency_seconds",
                                     "From the newest mention's created_at to the incident decision",
                                     buckets=LATENCY_BUCKETS, registry=r)
