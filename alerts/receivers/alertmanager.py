@@ -18,7 +18,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, event_links, mention_entry, one_line, shorten
+from alerts.receivers.text import event_links, mention_entry, one_line, pager_key, printable, shorten
 
 FIRING_FOR = timedelta(hours=24)
 KEY_CHARS, SUMMARY_CHARS = 255, 1024
@@ -27,17 +27,17 @@ KEY_CHARS, SUMMARY_CHARS = 255, 1024
 def labels_of(event: dict[str, Any]) -> dict[str, str]:
     """The same for trigger, update and resolve of one incident: they are Alertmanager's identity."""
     return {"alertname": str(event["rule"]), "brand": str(event.get("brand") or ""),
-            "severity": str(event["severity"]), "dedup_key": bounded_key(str(event["dedup_key"]), KEY_CHARS),
+            "severity": str(event["severity"]), "dedup_key": pager_key(str(event["dedup_key"]), KEY_CHARS),
             "service": "luisterpost"}
 
 
 def annotations_of(event: dict[str, Any]) -> dict[str, str]:
     mentions = event.get("top_mentions", [])
-    return {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS),
-            "description": str(event["summary"]),
+    return {"summary": shorten(printable(one_line(str(event["summary"]))), SUMMARY_CHARS),
+            "description": printable(str(event["summary"])),
             "top_mentions": "\n".join(mention_entry(m) for m in mentions),
             "links": "\n".join(href for href, _ in event_links(event)),
-            "evidence": json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True)}
+            "evidence": printable(json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True))}
 
 
 def alert(event: dict[str, Any], now: datetime) -> dict[str, Any]:

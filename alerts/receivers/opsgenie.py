@@ -13,7 +13,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_entry, one_line, shorten
+from alerts.receivers.text import mention_entry, one_line, pager_key, printable, shorten
 
 DEFAULT_URL = "https://api.opsgenie.com"
 PRIORITY = {"critical": "P1", "error": "P2", "warning": "P3", "info": "P5"}
@@ -22,7 +22,7 @@ DETAIL_CHARS, TAG_CHARS = 1_000, 50
 
 
 def description(event: dict[str, Any]) -> str:
-    lines = [str(event["summary"]), ""]
+    lines = [printable(str(event["summary"])), ""]
     lines += [f"- {mention_entry(m)}" for m in event.get("top_mentions", [])]
     lines += ["", "evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False)]
     return shorten("\n".join(lines), DESCRIPTION_CHARS)
@@ -36,19 +36,19 @@ def details(event: dict[str, Any]) -> dict[str, str]:
         flat[f"evidence.{key}"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     for rank, mention in enumerate(event.get("top_mentions", []), start=1):
         flat[f"mention.{rank}"] = mention_entry(mention)
-    return {key: shorten(str(value), DETAIL_CHARS) for key, value in flat.items()}
+    return {printable(key): shorten(printable(str(value)), DETAIL_CHARS) for key, value in flat.items()}
 
 
 def create_body(event: dict[str, Any]) -> dict[str, Any]:
     tags = ["luisterpost", event.get("brand") or "", event["rule"], event["severity"]]
-    return {"message": shorten(one_line(str(event["summary"])), MESSAGE_CHARS),
-            "alias": bounded_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
+    return {"message": shorten(printable(one_line(str(event["summary"]))), MESSAGE_CHARS),
+            "alias": pager_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
             "priority": PRIORITY.get(event["severity"], "P3"), "details": details(event), "source": "luisterpost",
             "entity": event.get("brand") or "", "tags": [tag[:TAG_CHARS] for tag in tags if tag]}
 
 
 def close_path(event: dict[str, Any]) -> str:
-    alias = bounded_key(str(event["dedup_key"]), ALIAS_CHARS)
+    alias = pager_key(str(event["dedup_key"]), ALIAS_CHARS)
     return f"/v2/alerts/{quote(alias, safe='')}/close"  # our keys hold "/" and ":": encode them all
 
 
@@ -63,7 +63,7 @@ class OpsgenieReceiver:
 
     def send(self, event: dict[str, Any]) -> Outcome:
         if event["action"] == "resolve":
-            note = {"source": "luisterpost", "note": shorten(str(event["summary"]), NOTE_CHARS)}
+            note = {"source": "luisterpost", "note": shorten(printable(str(event["summary"])), NOTE_CHARS)}
             return http.post(self._client, self._base + close_path(event), note, self._clock, self._secrets,
                              params={"identifierType": "alias"})
         return http.post(self._client, self._base + "/v2/alerts", create_body(event), self._clock,

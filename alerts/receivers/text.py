@@ -130,3 +130,20 @@ def mention_entry(mention: dict[str, Any]) -> str:
     """A top mention as one printable line with its link, if it has an http(s) one (plain-text pagers)."""
     href = safe_url(mention.get("url"))
     return f"{printable(one_line(mention_line(mention)))} {href or ''}".rstrip()
+
+
+def printable_tree(value: Any) -> Any:
+    """Every string in a JSON-like value (keys too) made printable: structured details for a pager's UI."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable(str(key)): printable_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable_tree(item) for item in value]
+    return value
+
+
+def pager_key(key: str, limit: int) -> str:
+    """The dedup key a pager shows and matches on: printable (the same for every event of an incident,
+    since the transformation is fixed), within the pager's limit."""
+    return bounded_key(printable(key), limit)

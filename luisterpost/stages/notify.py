@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from alerts.notifier import GivenUp, Notifier
-from alerts.silences import Silence, SilenceSource
 from alerts.receivers.text import printable
+from alerts.silences import Silence, SilenceSource
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
