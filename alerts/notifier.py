@@ -183,7 +183,9 @@ class Lane:
         log.error("receiver %s gave up on %s %s after %d attempts in %.0f s: %s; sent to the dead-letter topic",
                   self.name, delivery.event["action"], printable(str(delivery.event["dedup_key"])),
                   delivery.attempts, waited, error)
-        return Outcome(False, False, error, "given_up")
+        outcome = Outcome(False, False, error, "given_up")
+        self._on_outcome(self.name, outcome)  # counted once, as luisterpost_pager_deliveries_total{outcome="given_up"}
+        return outcome
 
     def _pause(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # a shutdown cuts the backoff short

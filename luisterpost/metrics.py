@@ -40,11 +40,9 @@ class Metrics:
         self.silenced = Counter("luisterpost_incident_events_silenced_total",
                                 "Incident events held back from the pagers by a silence", ["rule", "action"],
                                 registry=r)
-        self.deliveries = Counter("luisterpost_pager_deliveries_total", "Delivery attempts per receiver",
+        self.deliveries = Counter("luisterpost_pager_deliveries_total",
+                                  "Delivery attempts per receiver, and events given up (outcome given_up)",
                                   ["receiver", "outcome"], registry=r)
-        self.given_up = Counter("luisterpost_pager_given_up_total",
-                                "Incident events a receiver gave up after notify.give_up_after_s of failures "
-                                "(each sent to the dead-letter topic)", ["receiver"], registry=r)
         self.pager_pending = Gauge("luisterpost_pager_pending_events",
                                    "Incident events waiting in a receiver's delivery lane", ["receiver"], registry=r)
         self.pager_oldest_pending = Gauge("luisterpost_pager_oldest_pending_seconds",

@@ -100,8 +100,6 @@ class NotifyStage(Stage):
             return []
         if not given_up:
             return []
-        for gave_up in given_up:
-            self._metrics.given_up.labels(gave_up.receiver).inc()
         self._metrics.dlq.labels(self.stage, "receiver_gave_up").inc()
         reason = "; ".join(f"receiver {g.receiver} gave up after {g.attempts} attempts in {g.seconds:.0f} s: "
                            f"{g.error}" for g in given_up)
