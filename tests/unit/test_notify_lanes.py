@@ -138,8 +138,9 @@ class FakeConsumer:
         listener.on_partitions_assigned([self.partition])
 
     def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Any]]:
-        batch = [SimpleNamespace(value=value, topic="incidents", partition=0, offset=offset, key=None, headers=[],
-                                 timestamp=0) for offset, value in enumerate(self.values)][self.at:self.at + max_records]
+        batch = [SimpleNamespace(value=value, topic="incidents", partition=0, offset=offset, key=None,
+                                 headers=[], timestamp=0)
+                 for offset, value in enumerate(self.values)][self.at:self.at + max_records]
         self.at += len(batch)
         if not batch:
             time.sleep(timeout_ms / 1000)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from typing import Any
 
 import httpx
@@ -98,7 +99,7 @@ def test_printable_table(text: str, shown: str) -> None:
 @pytest.mark.parametrize("event", [
     {**TRIGGER, "dedup_key": f"coolblue/pile_on/{FORGED}"},
     with_mention(author=f"robb{ESC}[31m\n[RESOLVED] CRITICAL all clear"),
-    with_mention(url=f"https://x.nl/\n[RESOLVED] CRITICAL all clear", excerpt=f"{ESC}[2J\u202eboo"),
+    with_mention(url="https://x.nl/\n[RESOLVED] CRITICAL all clear", excerpt=f"{ESC}[2J\u202eboo"),
     {**TRIGGER, "summary": "spike\n[RESOLVED] CRITICAL coolblue all clear", "evidence": {"who": f"{ESC}[0m"}},
 ])
 def test_the_console_page_cannot_be_forged_or_recoloured(event: dict[str, Any]) -> None:
@@ -166,7 +167,7 @@ ROUTING_KEY = "0123456789abcdef0123456789abcdef"
     (f"routing key {ROUTING_KEY[:20]} is wrong", "routing key *** is wrong"),
     ("Bearer s3cr3t-bearer-t0ken echoed", "*** echoed"),
     ("a short run 0123456 stays", "a short run 0123456 stays"),
-    ("hooks.slack.com/services answered 404 on your services", "hooks.slack.com/services answered 404 on your services"),
+    ("hooks.slack.com/services answered 404 for services", "hooks.slack.com/services answered 404 for services"),
 ])
 def test_redaction_hides_every_part_of_a_secret(text: str, shown: str) -> None:
     redactor = Redactor((SLACK_URL, ROUTING_KEY, "Bearer s3cr3t-bearer-t0ken"))
@@ -188,7 +189,7 @@ def test_a_slack_error_that_echoes_the_path_never_logs_the_token(caplog: pytest.
 
     receiver = SlackReceiver("webcare", frozenset({"critical"}), SLACK_URL, 5, transport=httpx.MockTransport(echo))
     with caplog.at_level(logging.DEBUG):
-        assert Notifier([receiver], __import__("threading").Event(), 0.001, 0.01).deliver(TRIGGER)
+        assert Notifier([receiver], threading.Event(), 0.001, 0.01).deliver(TRIGGER)
     assert "rejected" in caplog.text and "invalid_payload for path=/services/***" in caplog.text
     for part in ("T0123ABCD", "B0456EFGH", "Zq8xYvW2uT4sR6pO0nM1lK3j", "Zq8xYvW2"):
         assert part not in caplog.text
