@@ -126,7 +126,7 @@ class Lane:
     def _next(self) -> Delivery | None:
         with self._changed:
             while not self._queue:
-                if self._closed or self._stopping.is_set():
+                if self._ending():
                     return None
                 self._changed.wait(IDLE_CHECK_S)
             return self._queue[0]
@@ -145,12 +145,12 @@ class Lane:
         if self._failing is not None and self._clock() >= delivery.deadline:
             return self._give_up(delivery, self._failing)
         retrying = Retrying(retry=retry_if_result(lambda outcome: outcome.retryable),
-                            stop=lambda state: self._stopping.is_set() or self._clock() >= delivery.deadline,
+                            stop=lambda state: self._ending() or self._clock() >= delivery.deadline,
                             wait=self._wait, sleep=self._pause, retry_error_callback=_last_outcome)
         outcome: Outcome = retrying(self._attempt, delivery)
         if not outcome.retryable:
             return outcome
-        if self._stopping.is_set() or self._closed:
+        if self._ending():
             return None
         return self._give_up(delivery, outcome.error or "failed")
 
@@ -186,6 +186,9 @@ class Lane:
         outcome = Outcome(False, False, error, "given_up")
         self._on_outcome(self.name, outcome)  # counted once, as luisterpost_pager_deliveries_total{outcome="given_up"}
         return outcome
+
+    def _ending(self) -> bool:
+        return self._stopping.is_set() or self._closed
 
     def _pause(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # a shutdown cuts the backoff short
