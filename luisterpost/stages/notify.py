@@ -33,7 +33,8 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     required = ("dedup_key", "action", "rule", "severity", "event_time", "summary")
-    return event if isinstance(event, dict) and all(key in event for key in required) else None
+    # Strings, not merely present: a list as severity would raise deep in a receiver, on every re-read.
+    return event if isinstance(event, dict) and all(isinstance(event.get(key), str) for key in required) else None
 
 
 @dataclass(frozen=True)

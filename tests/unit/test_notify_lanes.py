@@ -284,3 +284,19 @@ def test_a_receiver_down_past_give_up_after_s_dead_letters_its_events_and_the_ot
     assert reason.startswith("receiver pd gave up after ") and reason.endswith("HTTP 503: upstream connect error")
     assert set(attempts[1:]) == {events()[0]["dedup_key"]}  # only the first is retried; the rest given up at once
     assert given_up == sample(metrics, "pd", "given_up") == 3
+
+
+@pytest.mark.parametrize("bad", [b"not json", b"[]", json.dumps({**TRIGGER, "severity": ["critical"]}).encode(),
+                                 json.dumps({**TRIGGER, "dedup_key": None}).encode()])
+def test_a_malformed_incident_is_dead_lettered_and_the_next_one_still_pages(bad: bytes) -> None:
+    chat = Recorder("chat")
+    stage = NotifyStage(Notifier([chat], threading.Event(), 0.001, 0.01), Topics.with_prefix(""),
+                        Metrics(CollectorRegistry()))
+    batch = [SimpleNamespace(value=bad, topic="incidents", partition=0, offset=0, key=None, headers=[]),
+             *records(events(1))[:1]]
+    batch[1].offset = 1
+    try:
+        assert until(lambda: stage.process(batch).handled == 2)
+    finally:
+        stage.close()
+    assert chat.sent == [events(1)[0]["dedup_key"]]
