@@ -1,87 +1,272 @@
-"""Deliver one incident event to every receiver that takes its severity, retrying what is retryable."""
+"""Deliver incident events to the receivers, each receiver in its own lane: a queue and a thread
+that sends in order, with the receiver's own timeout, rate budget, retries and backoff. A receiver
+that hangs or is down holds up only its own lane: a Slack outage never delays the crisis line.
+
+The caller (the notify stage) submits events and asks which are settled: accepted or finally
+rejected by every receiver that takes them, or given up. Only a settled event's offset may be
+committed, so delivery stays at least once; a submitted event that is submitted again (the stage
+re-reads what it has not committed) is not sent twice."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from tenacity import RetryCallState, Retrying, retry_if_result, stop_when_event_set, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential_jitter
 
 from alerts.receivers.base import Outcome, Receiver
+from alerts.receivers.text import printable
 
 log = logging.getLogger(__name__)
 
+Identity = tuple[str, str, str]  # dedup_key, action, event_time: one incident event
+Clock = Callable[[], float]
+REMEMBERED = 10_000  # settled deliveries kept per lane, so a re-read event is not sent again
+IDLE_CHECK_S = 0.5  # how often an idle lane looks at the shutdown flag
 
-class Notifier:
-    """Retries 429/5xx with capped, jittered backoff (or the pager's Retry-After) until delivered or
-    until shutdown: a page is never dropped for a transient error. A 4xx rejection is final: counted,
-    logged, not retried. Each send first waits for its receiver's rate budget, if it has one."""
 
-    def __init__(self, receivers: list[Receiver], stopping: threading.Event,
-                 backoff_initial_s: float, backoff_max_s: float,
-                 on_outcome: Callable[[str, Outcome], None] = lambda name, outcome: None) -> None:
-        self.receivers = receivers
-        self._stopping = stopping
-        self._backoff = wait_exponential_jitter(multiplier=backoff_initial_s, max=backoff_max_s)
-        self._backoff_max_s = backoff_max_s
+def identity(event: dict[str, Any]) -> Identity:
+    return (str(event["dedup_key"]), str(event["action"]), str(event["event_time"]))
+
+
+@dataclass
+class Delivery:
+    """One event in one lane."""
+
+    event: dict[str, Any]
+    submitted: float  # on the lane's clock
+    deadline: float  # a receiver still failing after this gives the event up
+    outcome: Outcome | None = None  # None while pending
+    attempts: int = 0
+    given_up: bool = False
+
+    @property
+    def settled(self) -> bool:
+        return self.outcome is not None
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    receiver: str
+    attempts: int
+    seconds: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Backlog:
+    pending: int
+    oldest_s: float  # how long the oldest pending event has waited; 0 when none
+
+
+class Lane:
+    """One receiver's deliveries, in order, on a thread of their own.
+
+    Retries 408, 429, 5xx and transport errors with capped, jittered backoff (or the receiver's
+    Retry-After), a 4xx is final. An event still failing `give_up_after_s` after it was submitted
+    is given up: counted, logged and reported to the caller (who dead-letters it). Once the
+    receiver has failed past an event's deadline, the queued events past theirs are given up
+    without another attempt: a receiver that stays down does not cost one timeout per event."""
+
+    def __init__(self, receiver: Receiver, stopping: threading.Event, changed: threading.Condition,
+                 backoff: Callable[[RetryCallState], float], backoff_max_s: float, give_up_after_s: float,
+                 clock: Clock, on_outcome: Callable[[str, Outcome], None]) -> None:
+        self.receiver = receiver
+        self._stopping, self._changed, self._clock = stopping, changed, clock
+        self._backoff, self._backoff_max_s, self._give_up_after_s = backoff, backoff_max_s, give_up_after_s
         self._on_outcome = on_outcome
-        self._done: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # bounded: recent events
+        self._queue: deque[Delivery] = deque()
+        self._deliveries: OrderedDict[Identity, Delivery] = OrderedDict()
+        self._failing: str | None = None  # the last error while the receiver fails, else None
+        self._closed = False
+        self._thread: threading.Thread | None = None
 
-    def deliver(self, event: dict[str, Any]) -> bool:
-        """True when every receiver has accepted or finally rejected the event; False on shutdown."""
-        for receiver in self.receivers:
-            if event.get("severity") not in receiver.severities:
-                continue
-            mark = (receiver.name, event["dedup_key"], f"{event['action']}@{event['event_time']}")
-            if mark in self._done:
-                continue  # a retried batch: this receiver already has it
-            outcome = self._send(receiver, event)
-            if outcome.retryable:
-                return False
-            self._done[mark] = None
-            if len(self._done) > 10_000:
-                self._done.popitem(last=False)
-        return True
+    @property
+    def name(self) -> str:
+        return self.receiver.name
+
+    def submit(self, key: Identity, event: dict[str, Any]) -> None:
+        with self._changed:
+            if key in self._deliveries:
+                return  # queued, in flight or settled already: a re-read, not a new event
+            now = self._clock()
+            delivery = Delivery(event, now, now + self._give_up_after_s)
+            self._deliveries[key] = delivery
+            self._queue.append(delivery)
+            self._forget_settled()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=f"notify-{self.name}", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def delivery(self, key: Identity) -> Delivery | None:
+        with self._changed:
+            return self._deliveries.get(key)
+
+    def backlog(self) -> Backlog:
+        with self._changed:
+            pending = [d for d in self._deliveries.values() if not d.settled]
+            oldest = min((d.submitted for d in pending), default=None)
+        return Backlog(len(pending), 0.0 if oldest is None else max(0.0, self._clock() - oldest))
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _forget_settled(self) -> None:
+        while len(self._deliveries) > REMEMBERED and next(iter(self._deliveries.values())).settled:
+            self._deliveries.popitem(last=False)
+
+    def _next(self) -> Delivery | None:
+        with self._changed:
+            while not self._queue:
+                if self._ending():
+                    return None
+                self._changed.wait(IDLE_CHECK_S)
+            return self._queue[0]
+
+    def _run(self) -> None:
+        while (delivery := self._next()) is not None:
+            outcome = self._deliver(delivery)
+            if outcome is None:
+                return  # shutting down: left pending, so never committed and sent again after a restart
+            with self._changed:
+                delivery.outcome = outcome
+                self._queue.popleft()
+                self._changed.notify_all()
+
+    def _deliver(self, delivery: Delivery) -> Outcome | None:
+        if self._failing is not None and self._clock() >= delivery.deadline:
+            return self._give_up(delivery, self._failing)
+        retrying = Retrying(retry=retry_if_result(lambda outcome: outcome.retryable),
+                            stop=lambda state: self._ending() or self._clock() >= delivery.deadline,
+                            wait=self._wait, sleep=self._pause, retry_error_callback=_last_outcome)
+        outcome: Outcome = retrying(self._attempt, delivery)
+        if not outcome.retryable:
+            return outcome
+        if self._ending():
+            return None
+        return self._give_up(delivery, outcome.error or "failed")
+
+    def _attempt(self, delivery: Delivery) -> Outcome:
+        if not self._paced():
+            return Outcome.retry("shutting down")  # not sent, so not counted
+        try:
+            outcome = self.receiver.send(delivery.event)
+        except Exception as error:  # a receiver's bug must not end its lane; its message may hold a URL
+            outcome = Outcome.retry(f"{type(error).__name__} in the receiver")
+        delivery.attempts += 1
+        self._on_outcome(self.name, outcome)
+        self._log(delivery, outcome)
+        self._failing = outcome.error if outcome.retryable else None
+        return outcome
+
+    def _log(self, delivery: Delivery, outcome: Outcome) -> None:
+        """Each change of state once, not each attempt: a long outage is one warning, not thousands."""
+        what = f"{delivery.event['action']} {printable(str(delivery.event['dedup_key']))}"
+        if outcome.status == "rejected":
+            log.error("receiver %s rejected %s: %s; not retried", self.name, what, outcome.error)
+        elif outcome.retryable and outcome.error != self._failing:
+            log.warning("receiver %s: %s (%s); retrying in its own lane", self.name, outcome.error, what)
+        elif not outcome.retryable and self._failing is not None:
+            log.info("receiver %s delivers again (%s)", self.name, what)
+
+    def _give_up(self, delivery: Delivery, error: str) -> Outcome:
+        delivery.given_up = True
+        waited = self._clock() - delivery.submitted
+        log.error("receiver %s gave up on %s %s after %d attempts in %.0f s: %s; sent to the dead-letter topic",
+                  self.name, delivery.event["action"], printable(str(delivery.event["dedup_key"])),
+                  delivery.attempts, waited, error)
+        outcome = Outcome(False, False, error, "given_up")
+        self._on_outcome(self.name, outcome)  # counted once, as luisterpost_pager_deliveries_total{outcome="given_up"}
+        return outcome
+
+    def _ending(self) -> bool:
+        return self._stopping.is_set() or self._closed
 
     def _pause(self, seconds: float) -> None:
         self._stopping.wait(seconds)  # a shutdown cuts the backoff short
 
     def _wait(self, state: RetryCallState) -> float:
-        """The pager's own Retry-After when it gave one (capped like the backoff), else the backoff."""
-        asked = self._last_outcome(state).retry_after_s
+        """The receiver's own Retry-After when it gave one (capped like the backoff), else the backoff."""
+        asked = _last_outcome(state).retry_after_s
         return min(asked, self._backoff_max_s) if asked is not None else self._backoff(state)
 
-    def _paced(self, receiver: Receiver) -> bool:
+    def _paced(self) -> bool:
         """Wait for the receiver's rate budget; False when a shutdown came first."""
-        delay = receiver.budget.reserve() if receiver.budget is not None else 0.0
+        budget = self.receiver.budget
+        delay = budget.reserve() if budget is not None else 0.0
         return delay <= 0 or not self._stopping.wait(delay)
 
-    @staticmethod
-    def _last_outcome(state: RetryCallState) -> Outcome:
-        assert state.outcome is not None
-        result: Outcome = state.outcome.result()
-        return result
 
-    def _send(self, receiver: Receiver, event: dict[str, Any]) -> Outcome:
-        retrying = Retrying(retry=retry_if_result(lambda outcome: outcome.retryable),
-                            stop=stop_when_event_set(self._stopping), wait=self._wait,
-                            sleep=self._pause, retry_error_callback=self._last_outcome)
-        last_error: list[str | None] = [None]
+def _last_outcome(state: RetryCallState) -> Outcome:
+    assert state.outcome is not None
+    result: Outcome = state.outcome.result()
+    return result
 
-        def attempt() -> Outcome:
-            if not self._paced(receiver):
-                return Outcome.retry("shutting down")  # not sent, so not counted
-            outcome = receiver.send(event)
-            self._on_outcome(receiver.name, outcome)
-            if outcome.status == "rejected":
-                log.error("receiver %s rejected %s %s: %s; not retried", receiver.name, event["action"],
-                          event["dedup_key"], outcome.error)
-            elif outcome.error != last_error[0] and outcome.error is not None:
-                log.warning("receiver %s: %s (%s)", receiver.name, outcome.error, event["dedup_key"])
-            last_error[0] = outcome.error
-            return outcome
 
-        return retrying(attempt)
+class Notifier:
+    """The lanes of every receiver. `submit` and `settled` never wait for a receiver."""
+
+    def __init__(self, receivers: list[Receiver], stopping: threading.Event,
+                 backoff_initial_s: float, backoff_max_s: float,
+                 on_outcome: Callable[[str, Outcome], None] = lambda name, outcome: None,
+                 give_up_after_s: float = 3600.0, clock: Clock = time.monotonic) -> None:
+        self.receivers = receivers
+        self._stopping = stopping
+        self._changed = threading.Condition()
+        backoff = wait_exponential_jitter(multiplier=backoff_initial_s, max=backoff_max_s)
+        self._lanes = [Lane(receiver, stopping, self._changed, backoff, backoff_max_s, give_up_after_s, clock,
+                            on_outcome) for receiver in receivers]
+
+    def submit(self, event: dict[str, Any]) -> Identity:
+        """Queue the event in the lane of every receiver that takes its severity; returns at once."""
+        key = identity(event)
+        for lane in self._lanes_for(event):
+            lane.submit(key, event)
+        return key
+
+    def settled(self, event: dict[str, Any]) -> list[GivenUp] | None:
+        """None while a receiver still has the event; else the receivers that gave it up (often none)."""
+        key, given_up = identity(event), []
+        for lane in self._lanes_for(event):
+            delivery = lane.delivery(key)
+            if delivery is None or not delivery.settled:
+                return None
+            if delivery.given_up:
+                error = (delivery.outcome.error if delivery.outcome else None) or "failed"
+                given_up.append(GivenUp(lane.name, delivery.attempts, delivery.deadline - delivery.submitted, error))
+        return given_up
+
+    def wait_settled(self, events: Iterable[dict[str, Any]], timeout_s: float) -> bool:
+        """Wait up to timeout_s (real time) for every event to settle; True when they all did."""
+        pending = list(events)
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._stopping.is_set() or all(self.settled(e) is not None for e in pending), timeout_s) \
+                and all(self.settled(e) is not None for e in pending)
+
+    def deliver(self, event: dict[str, Any]) -> bool:
+        """Submit and wait until settled: True when every receiver accepted, rejected or gave it up;
+        False on shutdown first (then it must not be committed)."""
+        self.submit(event)
+        while not self.wait_settled([event], IDLE_CHECK_S):
+            if self._stopping.is_set():
+                return self.settled(event) is not None
+        return True
+
+    def backlog(self) -> dict[str, Backlog]:
+        return {lane.name: lane.backlog() for lane in self._lanes}
+
+    def close(self) -> None:
+        for lane in self._lanes:
+            lane.close()
+
+    def _lanes_for(self, event: dict[str, Any]) -> list[Lane]:
+        return [lane for lane in self._lanes if event.get("severity") in lane.receiver.severities]

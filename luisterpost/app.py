@@ -63,7 +63,8 @@ class Pipeline:
                                self._read_incidents, hour_of_week(config.detect))
         notifier = Notifier(build_receivers(config.notify), self.stopping, config.notify.backoff_initial_s,
                             config.notify.backoff_max_s,
-                            lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc())
+                            lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc(),
+                            config.notify.give_up_after_s)
         silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)
         return NotifyStage(notifier, self.topics, self.metrics, silences)
 

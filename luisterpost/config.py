@@ -119,6 +119,7 @@ class ReceiverConfig(_Section):
     rate_per_minute: int | None = Field(default=None, ge=1)  # None: the pager's own limit, if it has one
     # None: critical and error for the pagers (pagerduty, opsgenie, alertmanager), everything elsewhere.
     severities: tuple[Literal["critical", "error", "warning", "info"], ...] | None = None
+    timeout_s: float | None = Field(default=None, gt=0)  # None: notify.timeout_s
 
 
 class NotifyConfig(_Section):
@@ -126,6 +127,9 @@ class NotifyConfig(_Section):
     timeout_s: float = Field(default=10, gt=0)
     backoff_initial_s: float = Field(default=0.5, gt=0)
     backoff_max_s: float = Field(default=60, gt=0)
+    # A receiver still failing this long after an event reached its lane gives the event up: counted,
+    # alerted, dead-lettered (docs/receivers.md). Until then only that receiver's lane waits.
+    give_up_after_s: float = Field(default=3600, gt=0)
     silences_refresh_s: float = Field(default=5, gt=0)  # how soon a new silence reaches a running notify
 
 

@@ -40,8 +40,14 @@ class Metrics:
         self.silenced = Counter("luisterpost_incident_events_silenced_total",
                                 "Incident events held back from the pagers by a silence", ["rule", "action"],
                                 registry=r)
-        self.deliveries = Counter("luisterpost_pager_deliveries_total", "Delivery attempts per receiver",
+        self.deliveries = Counter("luisterpost_pager_deliveries_total",
+                                  "Delivery attempts per receiver, and events given up (outcome given_up)",
                                   ["receiver", "outcome"], registry=r)
+        self.pager_pending = Gauge("luisterpost_pager_pending_events",
+                                   "Incident events waiting in a receiver's delivery lane", ["receiver"], registry=r)
+        self.pager_oldest_pending = Gauge("luisterpost_pager_oldest_pending_seconds",
+                                          "How long the oldest event in a receiver's lane has waited",
+                                          ["receiver"], registry=r)
         self.end_to_end = Histogram("luisterpost_end_to_end_latency_seconds",
                                     "From the newest mention's created_at to the incident decision",
                                     buckets=LATENCY_BUCKETS, registry=r)

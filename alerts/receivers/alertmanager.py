@@ -18,7 +18,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+from alerts.receivers.text import event_links, mention_entry, one_line, pager_key, printable, shorten
 
 FIRING_FOR = timedelta(hours=24)
 KEY_CHARS, SUMMARY_CHARS = 255, 1024
@@ -27,23 +27,23 @@ KEY_CHARS, SUMMARY_CHARS = 255, 1024
 def labels_of(event: dict[str, Any]) -> dict[str, str]:
     """The same for trigger, update and resolve of one incident: they are Alertmanager's identity."""
     return {"alertname": str(event["rule"]), "brand": str(event.get("brand") or ""),
-            "severity": str(event["severity"]), "dedup_key": bounded_key(str(event["dedup_key"]), KEY_CHARS),
+            "severity": str(event["severity"]), "dedup_key": pager_key(str(event["dedup_key"]), KEY_CHARS),
             "service": "luisterpost"}
 
 
 def annotations_of(event: dict[str, Any]) -> dict[str, str]:
     mentions = event.get("top_mentions", [])
-    return {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS),
-            "description": str(event["summary"]),
-            "top_mentions": "\n".join(f"{mention_line(m)} {m.get('url') or ''}".rstrip() for m in mentions),
-            "links": "\n".join(str(m["url"]) for m in mentions if m.get("url")),
-            "evidence": json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True)}
+    return {"summary": shorten(printable(one_line(str(event["summary"]))), SUMMARY_CHARS),
+            "description": printable(str(event["summary"])),
+            "top_mentions": "\n".join(mention_entry(m) for m in mentions),
+            "links": "\n".join(href for href, _ in event_links(event)),
+            "evidence": printable(json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True))}
 
 
 def alert(event: dict[str, Any], now: datetime) -> dict[str, Any]:
     at = datetime.fromisoformat(str(event["event_time"]))
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    urls = [str(m["url"]) for m in event.get("top_mentions", []) if str(m.get("url")).startswith("http")]
+    urls = [href for href, _ in event_links(event)]  # generatorURL is a link in Alertmanager's UI
     if event["action"] == "resolve":
         ended = min(at, now)
         starts, ends = ended, ended  # Alertmanager keeps the earlier startsAt it already has
@@ -60,7 +60,7 @@ class AlertmanagerReceiver:
                  transport: httpx.BaseTransport | None = None, clock: http.Clock = http.utc_now) -> None:
         self.name, self.severities, self.budget = name, severities, budget
         self._url, self._clock = url.rstrip("/") + "/api/v2/alerts", clock
-        self._secrets = tuple((headers or {}).values())
+        self._secrets = (url, *(headers or {}).values())
         self._client = http.client(timeout_s, headers, transport)
 
     def send(self, event: dict[str, Any]) -> Outcome:

@@ -21,12 +21,13 @@ from luisterpost.config import ConfigError, NotifyConfig, ReceiverConfig
 
 PAGERS = frozenset({"pagerduty", "opsgenie", "alertmanager"})
 # What each type takes besides name, type and severities: anything else set is a mistake to report.
+_HTTP = frozenset({"url", "url_from_env", "rate_per_minute", "timeout_s"})
 FIELDS = {"console": frozenset(), "jsonl": frozenset({"path"}),
-          "webhook": frozenset({"url", "url_from_env", "headers", "headers_from_env", "rate_per_minute"}),
-          "pagerduty": frozenset({"url", "url_from_env", "routing_key", "routing_key_from_env", "rate_per_minute"}),
-          "opsgenie": frozenset({"url", "url_from_env", "api_key", "api_key_from_env", "rate_per_minute"}),
-          "alertmanager": frozenset({"url", "url_from_env", "headers", "headers_from_env", "rate_per_minute"}),
-          "slack": frozenset({"url", "url_from_env", "rate_per_minute"})}
+          "webhook": _HTTP | {"headers", "headers_from_env"},
+          "pagerduty": _HTTP | {"routing_key", "routing_key_from_env"},
+          "opsgenie": _HTTP | {"api_key", "api_key_from_env"},
+          "alertmanager": _HTTP | {"headers", "headers_from_env"},
+          "slack": _HTTP}
 DEFAULT_RATE = {"pagerduty": pagerduty.RATE_PER_MINUTE}
 
 
@@ -34,7 +35,8 @@ class _Spec:
     """One receiver's configuration, read with errors that name the key."""
 
     def __init__(self, spec: ReceiverConfig, index: int, environ: Mapping[str, str], timeout_s: float) -> None:
-        self.spec, self.index, self.environ, self.timeout_s = spec, index, environ, timeout_s
+        self.spec, self.index, self.environ = spec, index, environ
+        self.timeout_s = spec.timeout_s or timeout_s  # each receiver's own, else notify.timeout_s
         unused = sorted(spec.model_fields_set - FIELDS[spec.type] - {"name", "type", "severities"})
         if unused:
             raise ConfigError(f"{self.key(unused[0])}: not used by {self.kind}")

@@ -8,21 +8,35 @@ from typing import Any, TextIO
 
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
+from alerts.receivers.text import printable
 
 MARKS = {"trigger": "PAGE", "update": "UPDATE", "resolve": "RESOLVED"}
 
 
+def _field(value: object) -> str:
+    """An untrusted field on one line of the terminal: ESC, newlines and bidi controls as escapes."""
+    return printable(str(value))
+
+
 def render(event: dict[str, Any]) -> str:
-    head = (f"[{MARKS.get(event['action'], event['action'])}] {event['severity'].upper()} "
-            f"{event['rule']} {event['dedup_key']} @ {event['event_time']}")
-    lines = [head, f"  {event['summary']}"]
+    """The page for a terminal. Every field is escaped: a handle or id holding a newline and
+    "[RESOLVED] ... all clear", or an ANSI sequence that clears the screen, stays visible text."""
+    mark = MARKS.get(event["action"], _field(event["action"]))
+    head = (f"[{mark}] {_field(str(event['severity']).upper())} {_field(event['rule'])} "
+            f"{_field(event['dedup_key'])} @ {_field(event['event_time'])}")
+    lines = [head, f"  {_field(event['summary'])}"]
     for mention in event.get("top_mentions", [])[:3]:
-        lines.append(f"  - {mention.get('author')} ({mention.get('followers', 0):,}) "
-                     f"{mention.get('stance')}/{mention.get('sentiment')}: {mention.get('excerpt', '')[:120]}")
+        lines.append(f"  - {_field(mention.get('author'))} ({_followers(mention.get('followers'))}) "
+                     f"{_field(mention.get('stance'))}/{_field(mention.get('sentiment'))}: "
+                     f"{_field(str(mention.get('excerpt', ''))[:120])}")
         if mention.get("url"):
-            lines.append(f"    {mention['url']}")
-    lines.append("  evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False))
+            lines.append(f"    {_field(mention['url'])}")
+    lines.append("  evidence: " + _field(json.dumps(event.get("evidence", {}), ensure_ascii=False)))
     return "\n".join(lines)
+
+
+def _followers(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "0" if value is None else _field(value)
 
 
 class ConsoleReceiver:

@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 
 from alerts.receivers.base import Outcome
-from alerts.receivers.text import one_line, redact
+from alerts.receivers.text import one_line, printable, redact
 
 # httpx logs every request's full URL at INFO, and a Slack webhook URL is its token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 Clock = Callable[[], datetime]
+BODY_CHARS = 200  # of an error answer, in an Outcome's error and so in the log
 
 
 def utc_now() -> datetime:
@@ -48,7 +49,9 @@ def outcome_for(status: int, body: str, retry_after: str | None, now: datetime,
                 secrets: tuple[str, ...] = ()) -> Outcome:
     if 200 <= status < 300:
         return Outcome.ok()
-    detail = redact(f"HTTP {status}: {one_line(body)[:200]}".rstrip(": "), secrets)
+    # Redacted whole before it is cut, so no part of a secret survives at the cut; then one line of
+    # printable text, so an echoed body cannot forge log lines or colour a terminal.
+    detail = f"HTTP {status}: {printable(one_line(redact(body, secrets)))[:BODY_CHARS]}".rstrip(": ")
     if status in (408, 429) or status >= 500:
         return Outcome.retry(detail, retry_after_s(retry_after, now))
     return Outcome.reject(detail)

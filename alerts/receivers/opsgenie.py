@@ -13,7 +13,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+from alerts.receivers.text import mention_entry, one_line, pager_key, printable, shorten
 
 DEFAULT_URL = "https://api.opsgenie.com"
 PRIORITY = {"critical": "P1", "error": "P2", "warning": "P3", "info": "P5"}
@@ -22,8 +22,8 @@ DETAIL_CHARS, TAG_CHARS = 1_000, 50
 
 
 def description(event: dict[str, Any]) -> str:
-    lines = [str(event["summary"]), ""]
-    lines += [f"- {mention_line(m)} {m.get('url') or ''}".rstrip() for m in event.get("top_mentions", [])]
+    lines = [printable(str(event["summary"])), ""]
+    lines += [f"- {mention_entry(m)}" for m in event.get("top_mentions", [])]
     lines += ["", "evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False)]
     return shorten("\n".join(lines), DESCRIPTION_CHARS)
 
@@ -35,20 +35,20 @@ def details(event: dict[str, Any]) -> dict[str, str]:
     for key, value in event.get("evidence", {}).items():
         flat[f"evidence.{key}"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     for rank, mention in enumerate(event.get("top_mentions", []), start=1):
-        flat[f"mention.{rank}"] = f"{mention_line(mention)} {mention.get('url') or ''}".rstrip()
-    return {key: shorten(str(value), DETAIL_CHARS) for key, value in flat.items()}
+        flat[f"mention.{rank}"] = mention_entry(mention)
+    return {printable(key): shorten(printable(str(value)), DETAIL_CHARS) for key, value in flat.items()}
 
 
 def create_body(event: dict[str, Any]) -> dict[str, Any]:
     tags = ["luisterpost", event.get("brand") or "", event["rule"], event["severity"]]
-    return {"message": shorten(one_line(str(event["summary"])), MESSAGE_CHARS),
-            "alias": bounded_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
+    return {"message": shorten(printable(one_line(str(event["summary"]))), MESSAGE_CHARS),
+            "alias": pager_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
             "priority": PRIORITY.get(event["severity"], "P3"), "details": details(event), "source": "luisterpost",
             "entity": event.get("brand") or "", "tags": [tag[:TAG_CHARS] for tag in tags if tag]}
 
 
 def close_path(event: dict[str, Any]) -> str:
-    alias = bounded_key(str(event["dedup_key"]), ALIAS_CHARS)
+    alias = pager_key(str(event["dedup_key"]), ALIAS_CHARS)
     return f"/v2/alerts/{quote(alias, safe='')}/close"  # our keys hold "/" and ":": encode them all
 
 
@@ -58,15 +58,16 @@ class OpsgenieReceiver:
                  transport: httpx.BaseTransport | None = None, clock: http.Clock = http.utc_now) -> None:
         self.name, self.severities, self.budget = name, severities, budget
         self._api_key, self._clock, self._base = api_key, clock, url.rstrip("/")
+        self._secrets = (api_key, url) if url != DEFAULT_URL else (api_key,)
         self._client = http.client(timeout_s, {"Authorization": f"GenieKey {api_key}"}, transport)
 
     def send(self, event: dict[str, Any]) -> Outcome:
         if event["action"] == "resolve":
-            note = {"source": "luisterpost", "note": shorten(str(event["summary"]), NOTE_CHARS)}
-            return http.post(self._client, self._base + close_path(event), note, self._clock, (self._api_key,),
+            note = {"source": "luisterpost", "note": shorten(printable(str(event["summary"])), NOTE_CHARS)}
+            return http.post(self._client, self._base + close_path(event), note, self._clock, self._secrets,
                              params={"identifierType": "alias"})
         return http.post(self._client, self._base + "/v2/alerts", create_body(event), self._clock,
-                         (self._api_key,))
+                         self._secrets)
 
     def close(self) -> None:
         self._client.close()

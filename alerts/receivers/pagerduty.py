@@ -10,7 +10,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+from alerts.receivers.text import event_links, one_line, pager_key, printable, printable_tree, shorten
 
 DEFAULT_URL = "https://events.pagerduty.com"
 RATE_PER_MINUTE = 120  # per routing key, PagerDuty's documented figure
@@ -18,19 +18,19 @@ SUMMARY_CHARS, KEY_CHARS = 1024, 255
 
 
 def links(event: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"href": str(mention["url"]), "text": shorten(mention_line(mention, 80), 200)}
-            for mention in event.get("top_mentions", []) if mention.get("url")]
+    """PagerDuty shows links[].href as a link to click: only http(s) URLs go there."""
+    return [{"href": href, "text": text} for href, text in event_links(event)]
 
 
 def enqueue_body(event: dict[str, Any], routing_key: str) -> dict[str, Any]:
-    dedup_key = bounded_key(str(event["dedup_key"]), KEY_CHARS)
+    dedup_key = pager_key(str(event["dedup_key"]), KEY_CHARS)
     if event["action"] == "resolve":
         return {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}
     details = {"summary": event["summary"], "action": event["action"], "dedup_key": event["dedup_key"],
                "evidence": event.get("evidence", {}), "top_mentions": event.get("top_mentions", [])}
-    payload = {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS), "source": "luisterpost",
+    payload = {"summary": shorten(printable(one_line(str(event["summary"]))), SUMMARY_CHARS), "source": "luisterpost",
                "severity": event["severity"], "timestamp": event["event_time"], "component": event["rule"],
-               "group": event.get("brand") or "", "class": event["rule"], "custom_details": details}
+               "group": event.get("brand") or "", "class": event["rule"], "custom_details": printable_tree(details)}
     return {"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup_key,
             "payload": payload, "links": links(event), "client": "Luisterpost"}
 
@@ -42,11 +42,12 @@ class PagerDutyReceiver:
         self.name, self.severities, self.budget = name, severities, budget
         self._routing_key, self._clock = routing_key, clock
         self._url = url.rstrip("/") + "/v2/enqueue"
+        self._secrets = (routing_key, url) if url != DEFAULT_URL else (routing_key,)  # a proxy's may hold a token
         self._client = http.client(timeout_s, transport=transport)
 
     def send(self, event: dict[str, Any]) -> Outcome:
         body = enqueue_body(event, self._routing_key)
-        return http.post(self._client, self._url, body, self._clock, (self._routing_key,))
+        return http.post(self._client, self._url, body, self._clock, self._secrets)
 
     def close(self) -> None:
         self._client.close()

@@ -3,6 +3,7 @@ mentions with links, for the webcare channel. The webhook URL is the secret: nev
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -10,26 +11,46 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_line, one_line, shorten
+from alerts.receivers.text import mention_line, one_line, printable, safe_url, shorten
 
 MARKS = {"trigger": ":rotating_light: PAGE", "update": ":arrow_up: UPDATE", "resolve": ":white_check_mark: RESOLVED"}
 SUMMARY_CHARS, MENTIONS = 600, 3
 
 
+WORD_JOINER = "\u2060"  # invisible, and no word character: it breaks a mention or a link without showing
+_MENTION = re.compile(r"([@＠])(?=[\w.-])")  # Mattermost and Rocket.Chat ping @here, @channel, @all, @user
+_MARKDOWN_LINK = re.compile(r"(!)(?=\[)|(\])(?=\()")  # ![image](url) and [text](url) in Mattermost
+
+
 def escape(text: str) -> str:
-    """Slack's mrkdwn reads &, < and > as markup: a "V&D" or "<3" in a post must stay text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text as plain text in Slack, Mattermost and Rocket.Chat alike. Slack's mrkdwn reads
+    &, < and > as markup (a raw `<!channel>` pings the channel, `<url|text>` is a link): they become
+    the entities Slack documents. Mattermost also pings a plain @here, @channel, @all or @user and
+    renders Markdown links and images: a word joiner after the @ and between `](` or `![` keeps them
+    text. Control and bidi characters are shown as escapes (they could reorder the line)."""
+    text = printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MENTION.sub(lambda m: m.group(1) + WORD_JOINER, text)
+    return _MARKDOWN_LINK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, text)
+
+
+def link(url: object, label: str) -> str:
+    """`<url|label>` for an http(s) URL; else the label alone: a `javascript:` or broken URL is never
+    a link. The URL is percent-encoded where it could end the link (`>`, `|`, space), and its `&`
+    becomes `&amp;` as Slack asks; the label is escaped text."""
+    href = safe_url(url)
+    if href is None:
+        return escape(label)
+    href = href.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<{href}|{escape(label)}>"
 
 
 def message(event: dict[str, Any]) -> dict[str, str]:
-    mark = MARKS.get(event["action"], event["action"])
+    mark = MARKS.get(event["action"], escape(str(event["action"])))
     summary = shorten(one_line(str(event["summary"])), SUMMARY_CHARS)
-    lines = [f"*{mark}* {str(event['severity']).upper()} `{escape(str(event['rule']))}` "
+    lines = [f"*{mark}* {escape(str(event['severity']).upper())} `{escape(str(event['rule']))}` "
              f"{escape(str(event.get('brand') or ''))}: {escape(summary)}"]
     for mention in event.get("top_mentions", [])[:MENTIONS]:
-        line = escape(mention_line(mention))
-        url = str(mention.get("url") or "")
-        lines.append(f"• <{url}|{line}>" if url.startswith("http") and "|" not in url else f"• {line}")
+        lines.append("• " + link(mention.get("url"), one_line(mention_line(mention))))
     return {"text": "\n".join(lines)}
 
 

@@ -1,13 +1,21 @@
-"""notify: incidents -> the pagers. An offset is committed only after every receiver took the event."""
+"""notify: incidents -> the pagers. Each receiver delivers in its own lane (alerts/notifier.py); an
+offset is committed only once every receiver accepted, finally rejected or gave up its event.
+
+`process` never waits for a receiver for longer than SETTLE_S: it hands the batch to the lanes and
+reports the leading records that are settled as handled. The loop re-reads the rest on its next
+turn (a re-read event is not sent again), so the loop keeps turning, and /healthz keeps meaning
+"the loop is turning", through any pager outage. Pager trouble shows in the metrics and alerts."""
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from alerts.notifier import Notifier
-from alerts.silences import SilenceSource
+from alerts.notifier import GivenUp, Notifier
+from alerts.receivers.text import printable
+from alerts.silences import Silence, SilenceSource
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
@@ -16,6 +24,8 @@ from luisterpost.stages.dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
+SETTLE_S = 0.5  # the longest a turn waits for the lanes; then the loop turns and asks again
+
 
 def _event(value: bytes | None) -> dict[str, Any] | None:
     try:
@@ -23,49 +33,97 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     required = ("dedup_key", "action", "rule", "severity", "event_time", "summary")
-    return event if isinstance(event, dict) and all(key in event for key in required) else None
+    # Strings, not merely present: a list as severity would raise deep in a receiver, on every re-read.
+    return event if isinstance(event, dict) and all(isinstance(event.get(key), str) for key in required) else None
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one record of a batch became: not an incident, held back by a silence, or submitted."""
+
+    record: Any
+    event: dict[str, Any] | None
+    silence: Silence | None = None
 
 
 class NotifyStage(Stage):
     stage = "notify"
 
     def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics,
-                 silences: SilenceSource | None = None) -> None:
+                 silences: SilenceSource | None = None, settle_s: float = SETTLE_S) -> None:
         self.input_topic = topics.incidents
         self._notifier, self._topics, self._metrics = notifier, topics, metrics
-        self._silences = silences
+        self._silences, self._settle_s = silences, settle_s
         self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
 
-    def _muted(self, event: dict[str, Any]) -> bool:
-        """A silence holds the page back; the event stays on the topic, counted and logged once."""
+    def _silence(self, event: dict[str, Any]) -> Silence | None:
         if self._silences is None:
-            return False
-        silence = self._silences.current().muting(event, self._silences.clock())
-        if silence is None:
-            return False
+            return None
+        return self._silences.current().muting(event, self._silences.clock())
+
+    def _step(self, record: Any) -> _Step:
+        event = _event(record.value)
+        if event is None:
+            return _Step(record, None)
+        if self._notifier.settled(event) is None:  # not submitted yet, or in a lane: a silence may hold it
+            silence = self._silence(event)
+            if silence is not None:
+                return _Step(record, event, silence)
+            self._notifier.submit(event)
+        return _Step(record, event)
+
+    def _done(self, step: _Step) -> list[GivenUp] | None:
+        if step.event is None or step.silence is not None:
+            return []
+        return self._notifier.settled(step.event)
+
+    def process(self, records: list[Any]) -> Result:
+        steps = [self._step(record) for record in records]
+        submitted = [step.event for step in steps if step.event is not None and step.silence is None]
+        self._notifier.wait_settled(submitted, self._settle_s)
+        outputs: list[Output] = []
+        for handled, step in enumerate(steps):
+            given_up = self._done(step)
+            if given_up is None:
+                self._report_backlog()
+                return Result(outputs, handled)  # this one and the rest: re-read and asked again next turn
+            outputs += self._finish(step, given_up)
+        self._report_backlog()
+        return Result(outputs, len(records))
+
+    def _finish(self, step: _Step, given_up: list[GivenUp]) -> list[Output]:
+        """Count, log and dead-letter a settled record: each record once, when its offset moves on."""
+        if step.event is None:
+            self._metrics.dlq.labels(self.stage, "not_an_incident").inc()
+            return [dead_letter(self._topics.dlq, self.stage, step.record, "not an incident event")]
+        if step.silence is not None:
+            self._count_muted(step.event, step.silence)
+            return []
+        if not given_up:
+            return []
+        self._metrics.dlq.labels(self.stage, "receiver_gave_up").inc()
+        reason = "; ".join(f"receiver {g.receiver} gave up after {g.attempts} attempts in {g.seconds:.0f} s: "
+                           f"{g.error}" for g in given_up)
+        return [dead_letter(self._topics.dlq, self.stage, step.record, reason)]
+
+    def _count_muted(self, event: dict[str, Any], silence: Silence) -> None:
+        """A silence holds the page back; the event stays on the topic, counted and logged once."""
         self._metrics.silenced.labels(event["rule"], event["action"]).inc()
         if self._muted_by.get(event["dedup_key"]) != silence.id:
             if len(self._muted_by) > 10_000:
                 self._muted_by.clear()  # bounded; the worst case is one repeated log line
             self._muted_by[event["dedup_key"]] = silence.id
-            log.info("notify: %s %s muted by silence %s (%s: %s)", event["action"], event["dedup_key"],
-                     silence.id[:8], silence.created_by, silence.comment[:80])
-        return True
+            log.info("notify: %s %s muted by silence %s (%s: %s)", printable(str(event["action"])),
+                     printable(str(event["dedup_key"])), silence.id[:8], printable(silence.created_by),
+                     printable(silence.comment[:80]))
 
-    def process(self, records: list[Any]) -> Result:
-        outputs: list[Output] = []
-        for handled, record in enumerate(records):
-            event = _event(record.value)
-            if event is None:
-                self._metrics.dlq.labels(self.stage, "not_an_incident").inc()
-                outputs.append(dead_letter(self._topics.dlq, self.stage, record, "not an incident event"))
-            elif self._muted(event):
-                continue
-            elif not self._notifier.deliver(event):
-                return Result(outputs, handled)  # shutting down mid-retry: redo from here next time
-        return Result(outputs, len(records))
+    def _report_backlog(self) -> None:
+        for receiver, backlog in self._notifier.backlog().items():
+            self._metrics.pager_pending.labels(receiver).set(backlog.pending)
+            self._metrics.pager_oldest_pending.labels(receiver).set(backlog.oldest_s)
 
     def close(self) -> None:
+        self._notifier.close()
         if self._silences is not None:
             self._silences.close()
         for receiver in self._notifier.receivers:

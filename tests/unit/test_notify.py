@@ -76,3 +76,36 @@ def test_severity_filter_and_console_page() -> None:
     assert sender.deliver(EVENT)
     page = stream.getvalue()
     assert page.startswith("[PAGE] CRITICAL influencer_complaint") and "robb (25,000)" in page
+
+
+class Flaky:
+    """A receiver that fails the first `failures` sends (raising, as a buggy receiver might), then takes all."""
+
+    def __init__(self, name: str, failures: int = 0) -> None:
+        self.name, self.severities, self.budget = name, ALL, None
+        self.failures, self.sent = failures, []  # type: ignore[var-annotated]
+
+    def send(self, event: dict[str, str]) -> Outcome:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("boom at https://hooks.test/services/T1/B2/s3cr3tt0ken")
+        self.sent.append((event["dedup_key"], event["action"]))
+        return Outcome.ok()
+
+    def close(self) -> None:
+        return None
+
+
+def test_each_receiver_keeps_the_order_of_an_incidents_events_while_another_fails(
+        caplog: pytest.LogCaptureFixture) -> None:
+    steady, flaky = Flaky("steady"), Flaky("flaky", failures=3)
+    life = [{**EVENT, "action": action, "event_time": f"2018-11-26T23:5{n}:00+01:00"}
+            for n, action in enumerate(("trigger", "update", "resolve"))]
+    sender = Notifier([flaky, steady], threading.Event(), 0.001, 0.01)
+    with caplog.at_level(logging.WARNING):
+        for event in life:
+            sender.submit(event)
+        assert sender.wait_settled(life, 30)
+    expected = [(EVENT["dedup_key"], action) for action in ("trigger", "update", "resolve")]
+    assert steady.sent == expected and flaky.sent == expected
+    assert "RuntimeError in the receiver" in caplog.text and "s3cr3tt0ken" not in caplog.text

@@ -448,3 +448,14 @@ def test_every_receiver_gives_up_on_a_slow_pager_after_notify_timeout_s() -> Non
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_each_receiver_may_have_its_own_timeout_and_only_http_receivers_take_one() -> None:
+    specs = [{"name": "pd", "type": "pagerduty", "routing_key": KEY, "timeout_s": 2.5},
+             {"name": "chat", "type": "slack", "url": "https://hooks.example/services/T1/B2/xyz"}]
+    config = build({"notify": {"receivers": specs, "timeout_s": 7}}, environ={})
+    clients = [receiver._client for receiver in build_receivers(config.notify, {})]  # type: ignore[attr-defined]
+    assert [client.timeout.read for client in clients] == [2.5, 7]
+    console = build({"notify": {"receivers": [{"name": "c", "type": "console", "timeout_s": 1}]}}, environ={})
+    with pytest.raises(ConfigError, match=r"notify\.receivers\.0\.timeout_s: not used by a console receiver"):
+        build_receivers(console.notify, {})
