@@ -40,8 +40,8 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 def authenticate(clients: tuple[Client, ...], headers: Mapping[str, str], body: bytes, now: float,
                  tolerance_s: float) -> Client | Denied:
-    if SIGNATURE in headers:
-        return _signed(clients, headers.get(TIMESTAMP, ""), headers[SIGNATURE], body, now, tolerance_s)
+    if SIGNATURE in headers or TIMESTAMP in headers:  # either one: judged as signed, never as a token too
+        return _signed(clients, headers.get(TIMESTAMP, ""), headers.get(SIGNATURE, ""), body, now, tolerance_s)
     scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return _bearer(clients, token.strip())

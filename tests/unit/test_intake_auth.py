@@ -46,6 +46,7 @@ def test_accepted(headers: dict[str, str], expected: str) -> None:
     ({**signed(int(NOW)), "x-luisterpost-timestamp": "1.5e9"}, "must be Unix seconds"),
     ({"x-luisterpost-signature": "sha256=00"}, "must be Unix seconds"),
     ({"authorization": "Bearer " + "t" * 39}, "token not accepted"),
+    ({"authorization": f"Bearer {TOKEN}", "x-luisterpost-timestamp": ""}, "must be Unix seconds"),  # no mixing
     ({"authorization": f"Basic {TOKEN}"}, "missing credentials"),
     ({}, "missing credentials"),
 ])
