@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from luisterpost.intake.server import IntakeServer
-from tests.unit.intake_fixtures import MemorySink, TOKEN, intake_on_loopback
+from tests.unit.intake_fixtures import TOKEN, MemorySink, intake_on_loopback
 
 SPEC = resources.files("luisterpost.intake").joinpath("openapi.yaml")
 # A request the document calls invalid must be refused with one of the documented refusals: 413 included
