@@ -81,8 +81,9 @@ def intake_for(config: Config, bootstrap: str, metrics: Metrics, sink: Sink | No
 
 
 @contextlib.contextmanager
-def serving(config: Config, bootstrap: str, metrics: Metrics, health: bool = True) -> Iterator[IntakeServer]:
-    intake = intake_for(config, bootstrap, metrics)
+def serving(config: Config, bootstrap: str, metrics: Metrics, health: bool = True,
+            environ: Mapping[str, str] | None = None) -> Iterator[IntakeServer]:
+    intake = intake_for(config, bootstrap, metrics, environ=environ)
     kafka.ensure_topics(config.kafka, bootstrap, kafka.Topics.with_prefix(config.kafka.topic_prefix))
     server = IntakeServer(intake, config.intake.address)
     http = None

@@ -29,8 +29,9 @@ class Sink(Protocol):
 
 
 class KafkaSink:
-    """One producer shared by all requests (kafka-python's is thread-safe). After a failure it is
-    replaced: an idempotent producer whose broker lost its state fails for good (UnknownProducerIdError)."""
+    """One producer shared by all requests (kafka-python's is thread-safe). A timeout leaves it as it is
+    (it reconnects by itself); after a fatal error it is replaced: an idempotent producer whose broker lost
+    its state fails for good (UnknownProducerIdError)."""
 
     def __init__(self, config: KafkaConfig, bootstrap: str, topic: str, timeout_s: float) -> None:
         self._config, self._bootstrap, self._topic, self._timeout_s = config, bootstrap, topic, timeout_s
@@ -67,10 +68,12 @@ class KafkaSink:
             log.warning("intake: the broker did not acknowledge (%s); answering 503 until it does",
                         type(error).__name__)
             self._failing = True
+        if getattr(error, "retriable", True):
+            return
         with self._lock:
             broken, self._producer = self._producer, None
         if broken is not None:
-            threading.Thread(target=broken.close, kwargs={"timeout": 0}, daemon=True).start()
+            threading.Thread(target=_discard, args=(broken,), daemon=True).start()
 
     def ready(self) -> bool:
         return not self._failing
@@ -78,5 +81,16 @@ class KafkaSink:
     def close(self) -> None:
         with self._lock:
             producer, self._producer = self._producer, None
-        if producer is not None:
+        if producer is None:
+            return
+        try:
             producer.close(timeout=self._timeout_s)
+        except KafkaError as error:  # only requests already answered 503 can be left unsent here
+            log.warning("intake: closed with records unsent, all answered 503 (%s)", type(error).__name__)
+
+
+def _discard(producer: KafkaProducer) -> None:
+    try:
+        producer.close(timeout=0)
+    except KafkaError:  # kafka-python's close flushes first, and a broken producer cannot
+        log.debug("intake: a replaced producer closed with records unsent (they were answered 503)")
