@@ -33,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--incidents-out", type=Path, required=True)
     replay.add_argument("--bootstrap")
     replay.add_argument("--brands", type=Path, metavar="FILE", help="the brand file (overrides ingest.brands_file)")
+    importer = commands.add_parser("import", help="a JSON-lines or CSV export into mentions.raw (live topics)")
+    importer.add_argument("file", type=Path, help=".jsonl/.ndjson (sent as is) or .csv (mapped: docs/intake.md)")
+    importer.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP); required")
+    importer.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                          help="CSV: map a column to a Mention JSON v1 field, e.g. Bericht=text (repeatable)")
+    importer.add_argument("--timezone", help="CSV: read dates without a UTC offset in this zone, e.g. Europe/Amsterdam")
+    importer.add_argument("--rate", type=float, help="at most this many records a second (default: unpaced)")
     classify = commands.add_parser("classify", help="classify a CSV with a text column")
     classify.add_argument("file", type=Path)
     classify.add_argument("--out", type=Path, required=True)
@@ -145,6 +152,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         events = sum(1 for line in args.incidents_out.read_text(encoding="utf-8").splitlines() if line)
         print(f"{summary.line()}; {events} incident events written to {args.incidents_out}")
         return 0
+    if args.command == "import":
+        from luisterpost import importer
+
+        return importer.run(config, args.file, importer.parse_map(args.map), args.timezone, args.rate)
     if args.command == "train":
         return _train(args)
     if args.command == "baseline":
