@@ -62,7 +62,9 @@ class IntakeServer:
         return {"intake": self._thread.is_alive() and self._server.started}
 
     def ready(self) -> dict[str, bool]:
-        return {"intake": self._thread.is_alive() and self._server.started, "broker": self.intake.sink.ready()}
+        """Listening. Not the broker: when it is down every pod answers 503 with Retry-After, which tells a
+        sender more than no endpoint at all, and a pod taken out of the Service could never see it recover."""
+        return {"intake": self._thread.is_alive() and self._server.started}
 
     def stop(self) -> None:
         """Stop accepting, let requests in flight finish (their acknowledgements included)."""

@@ -23,8 +23,6 @@ class Unavailable(Exception):
 class Sink(Protocol):
     def write(self, values: list[bytes]) -> None: ...
 
-    def ready(self) -> bool: ...
-
     def close(self) -> None: ...
 
 
@@ -74,9 +72,6 @@ class KafkaSink:
             broken, self._producer = self._producer, None
         if broken is not None:
             threading.Thread(target=_discard, args=(broken,), daemon=True).start()
-
-    def ready(self) -> bool:
-        return not self._failing
 
     def close(self) -> None:
         with self._lock:

@@ -30,9 +30,6 @@ class MemorySink:
         with self.lock:
             self.written.extend(values)
 
-    def ready(self) -> bool:
-        return not self.down
-
     def close(self) -> None:
         pass
 
