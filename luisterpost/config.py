@@ -153,6 +153,7 @@ class IntakeConfig(_Section):
     burst: int = Field(default=2000, ge=1)  # ... into a bucket this deep; a batch costs one token per record
     signature_tolerance_s: float = Field(default=300, gt=0)  # how old (or new) a signed timestamp may be
     broker_timeout_s: float = Field(default=10, gt=0)  # waiting for the broker's acknowledgement, then 503
+    body_timeout_s: float = Field(default=30, gt=0)  # a body that trickles in slower is cut off with 408
 
     @model_validator(mode="after")
     def _a_full_batch_fits_the_bucket(self) -> IntakeConfig:

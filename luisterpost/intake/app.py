@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -77,9 +78,12 @@ def application(intake: Intake) -> Starlette:
 async def _handle(intake: Intake, limiter: RateLimiter, request: Request) -> Response:
     config = intake.config
     try:
-        body = await _body(request, config.max_body_bytes)
+        # A deadline on the whole body: a sender that trickles bytes must not hold a connection for ever.
+        body = await asyncio.wait_for(_body(request, config.max_body_bytes), config.body_timeout_s)
     except TooLarge:
         return _error(413, f"body over {config.max_body_bytes} bytes: send smaller batches")
+    except TimeoutError:
+        return _error(408, f"the body did not arrive within {config.body_timeout_s:g} s")
     repeated = [name for name in CREDENTIAL_HEADERS if len(request.headers.getlist(name)) > 1]
     if repeated:
         return _error(401, f"more than one {repeated[0]} header", CHALLENGE)

@@ -4,6 +4,11 @@ nothing; a broker that is gone is a 503, not a hang or a 500."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from luisterpost.broker import EmbeddedBroker
+from luisterpost.broker import EmbeddedBroker, free_port
 from luisterpost.config import Config
 from luisterpost.intake.client import jsonl, post_signed, signed_headers
 from luisterpost.intake.server import IntakeServer, serving
@@ -74,3 +79,37 @@ def test_broker_down_is_503_within_the_timeout(prefix: str, tmp_path: Path) -> N
         assert time.monotonic() - began < 15
         assert "retry" in json.loads(response.text)["error"]
         assert server.ready() == {"intake": True}  # still in the Service: 503 + Retry-After beats no endpoint
+
+
+def test_run_intake_serves_until_sigterm_and_refuses_to_start_unauthenticated(broker: EmbeddedBroker, prefix: str,
+                                                                               tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"kafka:\n  topic_prefix: '{prefix}'\nhttp:\n  address: 127.0.0.1:{free_port()}\n"
+                      f"intake:\n  address: 127.0.0.1:{free_port()}\n  clients:\n    - name: feed\n"
+                      f"      hmac_secret_from_env: FEED_SECRET\n", encoding="utf-8")
+    command = [sys.executable, "-m", "luisterpost", "--config", str(config), "run", "intake",
+               "--bootstrap", broker.bootstrap]
+    refused = subprocess.run(command, env={**os.environ, "FEED_SECRET": ""}, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 2 and "intake.clients.0.hmac_secret_from_env" in refused.stderr
+    process = subprocess.Popen(command, env={**os.environ, **ENV}, stderr=subprocess.PIPE, text=True)
+    try:
+        url = _url_from_log(process)
+        with httpx.Client(timeout=30) as http:
+            assert post_signed(http, url, SECRET, jsonl(mentions(1, first=50))).status_code == 202
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    logged = process.stderr.read() if process.stderr else ""
+    assert SECRET not in logged
+    assert [r["id"] for r in read_json(broker.bootstrap, Topics.with_prefix(prefix).raw)] == ["x:50"]
+
+
+def _url_from_log(process: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.stderr:
+        line = process.stderr.readline()
+        found = re.search(r"accepting mentions on (http://\S+)", line)
+        if found:
+            return found.group(1)
+    raise AssertionError("`luisterpost run intake` did not say where it listens")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -82,6 +83,17 @@ def test_too_big_is_413_before_anything_is_read_or_written() -> None:
         response = http.post(server.url, content=chunks, headers={**BEARER, "Content-Type": "application/json"})
         assert response.status_code == 413 and "2048 bytes" in response.json()["error"]
         assert sink.written == []
+
+
+def test_a_body_that_trickles_in_is_cut_off_with_408() -> None:
+    def slowly() -> Iterator[bytes]:
+        yield b'{"id": '
+        time.sleep(1.5)
+        yield b'"x:1"}'
+
+    with intake_on_loopback(body_timeout_s=0.5) as (server, sink, _), httpx.Client() as http:
+        response = http.post(server.url, content=slowly(), headers={**BEARER, "Content-Type": "application/json"})
+        assert response.status_code == 408 and "0.5 s" in response.json()["error"] and sink.written == []
 
 
 def test_too_many_records_in_one_request() -> None:
