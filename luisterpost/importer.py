@@ -112,15 +112,31 @@ def read_jsonl(path: Path) -> Iterator[bytes]:
                 yield line.rstrip(b"\r\n")
 
 
+def read_json_array(path: Path) -> Iterator[bytes]:
+    """A `.json` export: an array of mentions (each sent as one record), or JSON lines after all."""
+    with path.open("rb") as file:
+        head = file.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"["):
+        return read_jsonl(path)
+    try:
+        items = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ConfigError(f"import: {path.name} starts like a JSON array but is not one: {str(error)[:120]}") \
+            from None
+    return (json.dumps(item, ensure_ascii=False).encode("utf-8") for item in items)
+
+
 def records(path: Path, mapping_overrides: Mapping[str, str], timezone: str | None) -> Iterator[bytes]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         zone = _zone(timezone)
         overrides = {column_key(column): _field(field) for column, field in mapping_overrides.items()}
         return read_csv(path, {**COLUMNS, **overrides}, zone)
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if suffix in (".jsonl", ".ndjson"):
         return read_jsonl(path)
-    raise ConfigError(f"import: {path.name}: expected a .jsonl (or .ndjson) or .csv file")
+    if suffix == ".json":
+        return read_json_array(path)
+    raise ConfigError(f"import: {path.name}: expected a .jsonl, .ndjson, .json or .csv file")
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -76,20 +76,12 @@ def application(intake: Intake) -> Starlette:
 
 
 async def _handle(intake: Intake, limiter: RateLimiter, request: Request) -> Response:
+    """Size, then who, then framing, then rate: each refusal before anything is written."""
+    admitted = await _admitted(intake, request)
+    if isinstance(admitted, Response):
+        return admitted
+    client, body = admitted
     config = intake.config
-    try:
-        # A deadline on the whole body: a sender that trickles bytes must not hold a connection for ever.
-        body = await asyncio.wait_for(_body(request, config.max_body_bytes), config.body_timeout_s)
-    except TooLarge:
-        return _error(413, f"body over {config.max_body_bytes} bytes: send smaller batches")
-    except TimeoutError:
-        return _error(408, f"the body did not arrive within {config.body_timeout_s:g} s")
-    repeated = [name for name in CREDENTIAL_HEADERS if len(request.headers.getlist(name)) > 1]
-    if repeated:
-        return _error(401, f"more than one {repeated[0]} header", CHALLENGE)
-    client = authenticate(intake.clients, request.headers, body, intake.clock(), config.signature_tolerance_s)
-    if isinstance(client, Denied):
-        return _error(401, client.reason, CHALLENGE)
     framed = records(body, request.headers.get("content-type", ""), config.max_records)
     if isinstance(framed, Refused):
         return _error(framed.status, framed.reason)
@@ -105,6 +97,25 @@ async def _handle(intake: Intake, limiter: RateLimiter, request: Request) -> Res
     intake.metrics.produced.labels("intake", intake.topic).inc(len(framed))
     intake.metrics.intake_records.labels(client.name).inc(len(framed))
     return JSONResponse({"accepted": len(framed)}, status_code=202)
+
+
+async def _admitted(intake: Intake, request: Request) -> tuple[Client, bytes] | Response:
+    """The body within its size and time limits, from a client whose credentials hold."""
+    config = intake.config
+    try:
+        # A deadline on the whole body: a sender that trickles bytes must not hold a connection for ever.
+        body = await asyncio.wait_for(_body(request, config.max_body_bytes), config.body_timeout_s)
+    except TooLarge:
+        return _error(413, f"body over {config.max_body_bytes} bytes: send smaller batches")
+    except TimeoutError:
+        return _error(408, f"the body did not arrive within {config.body_timeout_s:g} s")
+    repeated = [name for name in CREDENTIAL_HEADERS if len(request.headers.getlist(name)) > 1]
+    if repeated:
+        return _error(401, f"more than one {repeated[0]} header", CHALLENGE)
+    client = authenticate(intake.clients, request.headers, body, intake.clock(), config.signature_tolerance_s)
+    if isinstance(client, Denied):
+        return _error(401, client.reason, CHALLENGE)
+    return client, body
 
 
 def openapi_document() -> str:

@@ -67,6 +67,14 @@ def test_jsonl_lines_go_as_they_are_even_when_broken(tmp_path: Path) -> None:
     assert list(records(path, {}, None)) == [b'{"id": "a"}', b"{broken"]  # ingest dead-letters the second
 
 
+def test_a_json_array_export_is_sent_item_by_item(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text('[{"id": "a", "text": "café"}, {"id": "b"}, 7]', encoding="utf-8")
+    assert list(records(path, {}, None)) == ['{"id": "a", "text": "café"}'.encode(), b'{"id": "b"}', b"7"]
+    path.write_text('{"id": "a"}\n{"id": "b"}\n', encoding="utf-8")  # JSON lines named .json
+    assert list(records(path, {}, None)) == [b'{"id": "a"}', b'{"id": "b"}']
+
+
 def test_other_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"expected a \.jsonl"):
         records(tmp_path / "export.xlsx", {}, None)
