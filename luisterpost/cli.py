@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--bootstrap")
     replay.add_argument("--brands", type=Path, metavar="FILE", help="the brand file (overrides ingest.brands_file)")
     importer = commands.add_parser("import", help="a JSON-lines or CSV export into mentions.raw (live topics)")
-    importer.add_argument("file", type=Path, help=".jsonl/.ndjson (sent as is), .json (an array) or .csv (mapped: docs/intake.md)")
+    importer.add_argument("file", type=Path,
+                          help=".jsonl/.ndjson (sent as is), .json (an array) or .csv (mapped: docs/intake.md)")
     importer.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP); required")
     importer.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                           help="CSV: map a column to a Mention JSON v1 field, e.g. Bericht=text (repeatable)")
