@@ -157,6 +157,9 @@ class IntakeConfig(_Section):
 
     @model_validator(mode="after")
     def _a_full_batch_fits_the_bucket(self) -> IntakeConfig:
+        names = [client.name for client in self.clients]
+        if len(set(names)) < len(names):  # a name is a client's rate bucket and metric label
+            raise PydanticCustomError("intake_clients", "clients: each name once ({names})", {"names": names})
         if self.burst < self.max_records:
             raise PydanticCustomError("intake_burst", f"burst ({self.burst}) must be at least max_records "
                                                       f"({self.max_records}), or a full batch is never accepted")

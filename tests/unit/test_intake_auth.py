@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from luisterpost.config import ConfigError, IntakeClientConfig
+from luisterpost.config import ConfigError, IntakeClientConfig, build
 from luisterpost.intake.auth import Client, Denied, authenticate, clients_from, signature
 from luisterpost.intake.limits import RateLimiter, TokenBucket
 
@@ -110,3 +112,15 @@ def test_each_client_has_its_own_bucket_and_a_whole_second_retry_after() -> None
     assert limiter.retry_after("feed", 5, now=0) == 2  # 5 tokens at 4/s: 1.25 s, rounded up
     assert limiter.retry_after("collector", 8, now=0) == 0
     assert limiter.retry_after("feed", 4, now=1.0) == 0
+
+
+@pytest.mark.parametrize(("intake", "message"), [
+    ({"clients": [{"name": "a", "token_from_env": "X"}, {"name": "a", "token_from_env": "Y"}]},
+     "intake: clients: each name once"),
+    ({"burst": 10}, "intake: burst (10) must be at least max_records (1000)"),
+    ({"clients": [{"name": "Vendor X"}]}, "intake.clients.0.name"),
+    ({"clients": [{"name": "a", "token_env": "X"}]}, "intake.clients.0.token_env: unknown key"),
+])
+def test_intake_configuration_errors_name_the_key(intake: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        build({"intake": intake}, environ={})
