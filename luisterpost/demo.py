@@ -68,8 +68,8 @@ def demo(config: Config, speed: float) -> int:
         port = run.http.port if run.http else 0
         print(f"Luisterpost demo: {len(mentions)} mentions over 24 h of event time, {speed:g}x faster than "
               f"life. Metrics: http://127.0.0.1:{port}/metrics. Ctrl-C stops.", flush=True)
-        print(f"Intake: {intake.url} (HMAC secret in {secret_file}; docs/intake.md); the stream goes through it.",
-              flush=True)
+        print(f"Intake: {intake.url} (HMAC secret in {secret_file.relative_to(Path.cwd())}; docs/intake.md); "
+              "the stream goes through it.", flush=True)
         fed = paced_over_http(intake.url, secret, mentions, speed, stopping, config.intake.max_records)
         if not stopping.is_set():
             print(f"Demo stream fed ({fed} mentions); still listening. Ctrl-C stops.", flush=True)
