@@ -108,7 +108,7 @@ def brands_missing(lines: Iterable[bytes], known: frozenset[str]) -> Counter[str
     for line in lines:
         try:
             brand = json.loads(line).get("brand")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # not a JSON object: ingest says why
             continue
         if isinstance(brand, str) and brand not in known:
             missing[brand] += 1
