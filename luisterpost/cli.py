@@ -25,13 +25,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=os.environ.get("LUISTERPOST_LOG_LEVEL", "INFO"))
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a stage (or all) as a daemon")
-    run.add_argument("stage", choices=(*STAGES, "all"))
+    run.add_argument("stage", choices=(*STAGES, "all", "intake"))
     run.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP); "
                                          "none: an embedded broker")
     replay = commands.add_parser("replay", help="a JSON-lines file of mentions through the whole pipeline")
     replay.add_argument("file", type=Path)
     replay.add_argument("--incidents-out", type=Path, required=True)
     replay.add_argument("--bootstrap")
+    replay.add_argument("--brands", type=Path, metavar="FILE", help="the brand file (overrides ingest.brands_file)")
+    importer = commands.add_parser("import", help="a JSON-lines or CSV export into mentions.raw (live topics)")
+    importer.add_argument("file", type=Path,
+                          help=".jsonl/.ndjson (sent as is), .json (an array) or .csv (mapped: docs/intake.md)")
+    importer.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP); required")
+    importer.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                          help="CSV: map a column to a Mention JSON v1 field, e.g. Bericht=text (repeatable)")
+    importer.add_argument("--timezone", help="CSV: read dates without a UTC offset in this zone, e.g. Europe/Amsterdam")
+    importer.add_argument("--rate", type=float, help="at most this many records a second (default: unpaced)")
     classify = commands.add_parser("classify", help="classify a CSV with a text column")
     classify.add_argument("file", type=Path)
     classify.add_argument("--out", type=Path, required=True)
@@ -97,6 +106,18 @@ def _run(config: Config, stage: str) -> int:
     return 1 if failed else 0
 
 
+def _run_intake(config: Config) -> int:
+    from luisterpost.intake.server import serving
+    from luisterpost.metrics import Metrics
+    from luisterpost.runner import bootstrap_for, stop_on_signals
+
+    stopping = threading.Event()
+    stop_on_signals(stopping)
+    with bootstrap_for(config) as bootstrap, serving(config, bootstrap, Metrics()):
+        stopping.wait()
+    return 0
+
+
 def _broker() -> int:
     from luisterpost.broker import EmbeddedBroker
     from luisterpost.runner import stop_on_signals
@@ -114,6 +135,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "broker":
         return _broker()
     config = _config(args)
+    if args.command == "run" and args.stage == "intake":
+        return _run_intake(config)
     if args.command == "run":
         return _run(config, args.stage)
     if args.command == "demo":
@@ -121,12 +144,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return demo(config, args.speed)
     if args.command == "replay":
-        from luisterpost.replay import replay
+        from luisterpost.replay import replay_summary
 
-        fed = replay(config, args.file, args.incidents_out)
+        if args.brands:
+            config = config.model_copy(update={"ingest": config.ingest.model_copy(
+                update={"brands_file": args.brands})})
+        summary = replay_summary(config, args.file, args.incidents_out)
         events = sum(1 for line in args.incidents_out.read_text(encoding="utf-8").splitlines() if line)
-        print(f"replayed {fed} records; {events} incident events written to {args.incidents_out}")
+        print(f"{summary.line()}; {events} incident events written to {args.incidents_out}")
         return 0
+    if args.command == "import":
+        from luisterpost import importer
+
+        return importer.run(config, args.file, importer.parse_map(args.map), args.timezone, args.rate)
     if args.command == "train":
         return _train(args)
     if args.command == "baseline":

@@ -138,6 +138,38 @@ class HttpConfig(_Section):
     liveness_timeout_s: float = Field(default=120, gt=0)
 
 
+class IntakeClientConfig(_Section):
+    """One sender of `luisterpost run intake`: an HMAC secret (signed requests), a bearer token, or both."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")  # a metric label: keep it short
+    hmac_secret: SecretStr | None = None
+    hmac_secret_from_env: str | None = None  # the variable a Secret is mounted in
+    token: SecretStr | None = None
+    token_from_env: str | None = None
+
+
+class IntakeConfig(_Section):
+    address: str = "127.0.0.1:8080"  # the front door; /metrics, /healthz and /readyz stay on http.address
+    clients: tuple[IntakeClientConfig, ...] = ()
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_records: int = Field(default=1000, ge=1)  # per request (a JSON-lines batch)
+    rate_per_s: float = Field(default=200, gt=0)  # records per second per client, refilled continuously ...
+    burst: int = Field(default=2000, ge=1)  # ... into a bucket this deep; a batch costs one token per record
+    signature_tolerance_s: float = Field(default=300, gt=0)  # how old (or new) a signed timestamp may be
+    broker_timeout_s: float = Field(default=10, gt=0)  # waiting for the broker's acknowledgement, then 503
+    body_timeout_s: float = Field(default=30, gt=0)  # a body that trickles in slower is cut off with 408
+
+    @model_validator(mode="after")
+    def _a_full_batch_fits_the_bucket(self) -> IntakeConfig:
+        names = [client.name for client in self.clients]
+        if len(set(names)) < len(names):  # a name is a client's rate bucket and metric label
+            raise PydanticCustomError("intake_clients", "clients: each name once ({names})", {"names": names})
+        if self.burst < self.max_records:
+            raise PydanticCustomError("intake_burst", f"burst ({self.burst}) must be at least max_records "
+                                                      f"({self.max_records}), or a full batch is never accepted")
+        return self
+
+
 class Config(_Section):
     kafka: KafkaConfig = KafkaConfig()
     ingest: IngestConfig = IngestConfig()
@@ -145,6 +177,7 @@ class Config(_Section):
     detect: DetectConfig = DetectConfig()
     notify: NotifyConfig = NotifyConfig()
     http: HttpConfig = HttpConfig()
+    intake: IntakeConfig = IntakeConfig()
 
 
 ENV_OVERRIDES = {
@@ -153,6 +186,7 @@ ENV_OVERRIDES = {
     "LUISTERPOST_TOPIC_PREFIX": ("kafka", "topic_prefix"),
     "LUISTERPOST_MODEL": ("classify", "model"),
     "LUISTERPOST_KAFKA_SASL_PASSWORD": ("kafka", "sasl_password"),
+    "LUISTERPOST_INTAKE_ADDRESS": ("intake", "address"),
 }
 
 

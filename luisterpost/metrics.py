@@ -60,3 +60,9 @@ class Metrics:
                                "When each stage's loop last turned (Unix time)", ["stage"], registry=r)
         self.assigned = Gauge("luisterpost_assigned_partitions", "Partitions assigned to this stage",
                               ["stage"], registry=r)
+        self.intake_requests = Counter("luisterpost_intake_requests_total",
+                                       "Requests to the intake's POST /v1/mentions, by response code",
+                                       ["code"], registry=r)
+        self.intake_records = Counter("luisterpost_intake_records_accepted_total",
+                                      "Records the intake wrote to mentions.raw (acknowledged), by configured client",
+                                      ["client"], registry=r)

@@ -1,0 +1,1 @@
+"""`luisterpost run intake`: the front door. Signed or token-authenticated HTTP into `mentions.raw`."""
