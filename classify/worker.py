@@ -2,35 +2,67 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import sys
 from collections.abc import Sequence
 from typing import Any
 
+from cachetools import LRUCache
+
 from classify.model import Classifier, Post
+
+# The cache's own bookkeeping per entry (dict entries and a linked-list node), on top of the strings.
+ENTRY_OVERHEAD_BYTES = 300
+
+
+def _entry_bytes(entry: tuple[str, str]) -> int:
+    mention_id, text = entry
+    return sys.getsizeof(mention_id) + sys.getsizeof(text) + ENTRY_OVERHEAD_BYTES
+
+
+class _Entries(LRUCache[str, tuple[str, str]]):
+    """cachetools' LRU bounded by size, and by count as well."""
+
+    def __init__(self, capacity: int, max_bytes: int) -> None:
+        super().__init__(maxsize=max_bytes, getsizeof=_entry_bytes)
+        self.capacity = capacity
+
+    def __setitem__(self, key: str, value: tuple[str, str]) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.capacity:
+            self.popitem()
 
 
 class ParentTexts:
     """Texts of recent mentions by id. `mentions` is keyed by thread root, so a thread's posts
-    all arrive at the same worker and a reply finds its parent here."""
+    all arrive at the same worker and a reply finds its parent here. Bounded by bytes as well as by
+    count, since a text may be short or 20,000 emoji (80 kB in memory)."""
 
-    def __init__(self, capacity: int) -> None:
-        self._texts: OrderedDict[str, str] = OrderedDict()
-        self._capacity = capacity
+    def __init__(self, capacity: int, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._texts = _Entries(capacity, max_bytes)
 
     def remember(self, mention_id: str, text: str) -> None:
-        self._texts[mention_id] = text
-        self._texts.move_to_end(mention_id)
-        if len(self._texts) > self._capacity:
-            self._texts.popitem(last=False)
+        try:
+            self._texts[mention_id] = (mention_id, text)
+        except ValueError:  # one text larger than the whole budget: not worth remembering
+            self._texts.pop(mention_id, None)
 
     def get(self, mention_id: str | None) -> str | None:
-        return self._texts.get(mention_id) if mention_id else None
+        entry = self._texts.get(mention_id) if mention_id else None
+        return entry[1] if entry else None
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self._texts.currsize)
+
+    def __len__(self) -> int:
+        return len(self._texts)
 
 
 class ClassifyWorker:
-    def __init__(self, classifier: Classifier, parent_capacity: int) -> None:
+    def __init__(self, classifier: Classifier, parent_capacity: int,
+                 parent_max_bytes: int = 64 * 1024 * 1024) -> None:
         self.classifier = classifier
-        self._parents = ParentTexts(parent_capacity)
+        self._parents = ParentTexts(parent_capacity, parent_max_bytes)
 
     def classify(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each record gains a `classification`; a reply whose parent was never seen is flagged."""

@@ -8,12 +8,14 @@ from ingest.brands import BrandMatcher
 from ingest.dedup import SeenIds
 from ingest.language import detect
 from ingest.mention import Invalid, Mention, parse
+from ingest.untrusted import Limits
 from luisterpost.config import IngestConfig
 
 
 @dataclass(frozen=True)
 class Accepted:
     mention: Mention
+    value: bytes  # the mention as it is passed on: UTF-8 JSON within ingest.max_record_bytes
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,12 @@ class Ingester:
     def __init__(self, config: IngestConfig, brands: BrandMatcher) -> None:
         self._config = config
         self._brands = brands
-        self._seen = SeenIds(config.dedup_capacity)
+        self._seen = SeenIds(config.dedup_capacity, config.dedup_max_bytes)
+        self._limits = Limits(config.max_text_chars, config.max_id_chars, config.max_name_chars,
+                              config.max_url_chars, config.max_depth)
 
     def ingest(self, value: bytes | None) -> Verdict:
-        parsed = parse(value, self._config.max_text_chars)
+        parsed = parse(value, limits=self._limits)
         if isinstance(parsed, Invalid):
             return parsed
         record = parsed.record
@@ -44,12 +48,16 @@ class Ingester:
             record["brand"] = self._brands.match(self._searchable(record))
             if record["brand"] is None:
                 return Skipped("no_brand")
-        if not self._seen.first_time(parsed.id):
-            return Skipped("duplicate")
         if not record.get("lang"):
             record["lang"] = detect(parsed.text, self._config.languages)
         record["thread"] = {"root_id": parsed.root_id, "parent_id": parsed.parent_id}
-        return Accepted(parsed)
+        encoded = parsed.to_bytes()
+        if len(encoded) > self._config.max_record_bytes:  # before dedup: a smaller resend must still pass
+            return Invalid(f"the mention is {len(encoded)} bytes as JSON, more than ingest.max_record_bytes "
+                           f"({self._config.max_record_bytes}); its unknown fields are too large", "too_large")
+        if not self._seen.first_time(parsed.id):
+            return Skipped("duplicate")
+        return Accepted(parsed, encoded)
 
     @staticmethod
     def _searchable(record: dict[str, object]) -> str:

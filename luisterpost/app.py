@@ -52,10 +52,10 @@ class Pipeline:
         config = self.config
         if stage == "ingest":
             ingester = Ingester(config.ingest, load_brands(config.ingest.brands_file))
-            return IngestStage(ingester, self.topics, config.ingest, self.metrics)
+            return IngestStage(ingester, self.topics, config.ingest, self.metrics, config.kafka.max_message_bytes)
         if stage == "classify":
             classifier = load_classifier(config.classify.model, config.classify.precision)
-            worker = ClassifyWorker(classifier, config.classify.parent_cache)
+            worker = ClassifyWorker(classifier, config.classify.parent_cache, config.classify.parent_cache_max_bytes)
             return ClassifyStage(worker, self.topics, config.classify.batch_size, self.metrics)
         if stage == "detect":
             lateness = timedelta(seconds=config.detect.allowed_lateness_s)

@@ -20,6 +20,9 @@ class Metrics:
                                 ["stage", "topic"], registry=r)
         self.dlq = Counter("luisterpost_dlq_records_total", "Records sent to the dead-letter topic",
                            ["stage", "reason"], registry=r)
+        self.dlq_ratio = Gauge("luisterpost_dlq_ratio",
+                               "Share of the stage's recent records (ingest.halt_window) sent to the DLQ",
+                               ["stage"], registry=r)
         self.skipped = Counter("luisterpost_mentions_skipped_total",
                                "Valid mentions not passed on (duplicate id, no brand of ours)",
                                ["stage", "reason"], registry=r)
