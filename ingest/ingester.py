@@ -42,8 +42,8 @@ class Ingester:
             return Invalid(f"brand: {brand[:40]!r} is not in the brand file", "unknown_brand")
         if brand is None:
             record["brand"] = self._brands.match(self._searchable(record))
-            if record["brand"] is None:
-                return Skipped("no_brand")
+            if record["brand"] is None and parsed.root_id == parsed.id:
+                return Skipped("no_brand")  # a reply goes on: classify gives it its thread root's brand
         if not self._seen.first_time(parsed.id):
             return Skipped("duplicate")
         if not record.get("lang"):
