@@ -63,11 +63,12 @@ def send(producer: KafkaProducer, topic: str, records: list[Record]) -> float:
 
 def live_x(producer: KafkaProducer, topic: str, stop: threading.Event) -> None:
     """X traffic about coolblue at 10 a second, created now: it keeps detect's clock at the wall clock."""
-    calm = [r for r in scenarios.calm_stream(scenarios.DEMO_START, 6, per_hour=200) if r["platform"] == "x"]
+    calm = [record for record, stance in scenarios.labelled_calm_stream(scenarios.DEMO_START, 6, per_hour=200)
+            if record["platform"] == "x" and stance == "neutral"]  # complaints at 10/s would be a spike
     for number, record in enumerate(itertools.cycle(calm)):
         if stop.wait(0.1):
             return
-        send(producer, topic, [{**record, "id": f"x:bench-{number}", "brand": record.get("brand") or "coolblue",
+        send(producer, topic, [{**record, "id": f"x:bench-{number}", "brand": "coolblue",
                                 "created_at": stamp(now() - timedelta(seconds=1))}])
 
 
@@ -97,19 +98,30 @@ def play(mode: str, producer: KafkaProducer, topic: str, posts: list[tuple[float
     for offset, record in posts:
         due = began + offset * 60 / speed
         while mode == "polled" and next_poll <= due and not page_seen.is_set():
-            _sleep_until(next_poll)
-            delivered |= dict.fromkeys([r["id"] for r in pending], send(producer, topic, pending))
-            next_poll += poll_every  # whole threads: every poll writes the thread again, repeats dropped by id
+            next_poll = _poll(producer, topic, pending, delivered, next_poll) + poll_every
         if page_seen.is_set():
             break
         _sleep_until(due)
-        posted[record["id"]] = time.time()
-        dated = {**record, "created_at": stamp(now() - (timedelta(minutes=20) if mode == "late20" else timedelta(0)))}
+        late = timedelta(minutes=20) if mode == "late20" else timedelta(0)
+        posted[record["id"]] = time.time() - late.total_seconds()
+        dated = {**record, "created_at": stamp(now() - late)}
         if mode == "polled":
             pending.append(untagged(dated))
         else:
             delivered[record["id"]] = send(producer, topic, [dated])
+    if mode == "polled" and not page_seen.is_set():
+        _poll(producer, topic, pending, delivered, next_poll)
     return delivered, posted
+
+
+def _poll(producer: KafkaProducer, topic: str, thread_so_far: list[Record], delivered: dict[str, float],
+          at: float) -> float:
+    """A poll writes the whole thread again (ingest drops the repeats by id); a post is delivered once."""
+    _sleep_until(at)
+    acknowledged = send(producer, topic, thread_so_far)
+    for record in thread_so_far:
+        delivered.setdefault(record["id"], acknowledged)
+    return at
 
 
 def _sleep_until(moment: float) -> None:
@@ -192,7 +204,9 @@ def _wait_for(pages: dict[str, float], key: str, seen: threading.Event) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trials", type=int, default=3, help="trials per mode")
+    parser.add_argument("--trials", type=int, default=2,
+                        help="trials per mode; each trial has its own brand (a brand's second pile-on within "
+                             "30 min would be a complaint_spike, which inhibits pile_on), so at most 7 in all")
     parser.add_argument("--speed", type=float, default=120, help="how many times faster than the real thread")
     parser.add_argument("--model", default="luisterpost-e5-small")
     args = parser.parse_args()

@@ -137,14 +137,17 @@ def test_a_year_9999_date_with_an_open_sla_timer_raises_nothing() -> None:
 
 
 def test_thread_timers_wait_for_their_own_source() -> None:
-    """An influencer complaint on LinkedIn (polled every 30 min): the brand's answer at minute 50 is
-    delivered at minute 80. On the live clock the SLA (60 min) has passed by then; on LinkedIn's own
-    watermark it has not, so no false page."""
+    """An influencer complaint on LinkedIn (polled every 30 min), delivered 20 min after posting. The brand's
+    answer at minute 50 is delivered at minute 80: on the live clock the SLA (60 min) has passed by then,
+    on LinkedIn's own watermark (45 min behind) it has not, so no false page. Unanswered, it pages once
+    LinkedIn's watermark passes the SLA."""
     root = dataclasses.replace(mention(0, "complaint", id="li:9", followers=25_000, platform="linkedin"),
                                seen_at=at(20))
     answer = dataclasses.replace(mention(50, id="li:9-a", root="li:9", is_brand=True, platform="linkedin"),
                                  seen_at=at(80))
-    arrivals = [(m.seen_at or m.created_at, m) for m in live_x(200)]
-    arrivals += [(at(20), root), (at(80), answer)]
-    events = run(arrivals)
-    assert [event for event in events if event["rule"] == "influencer_complaint"] == []
+    x = [(m.seen_at or m.created_at, m) for m in live_x(200)]
+    answered = run(x + [(at(20), root), (at(80), answer)])
+    assert [event for event in answered if event["rule"] == "influencer_complaint"] == []
+    unanswered = [event for event in run(x + [(at(20), root)]) if event["rule"] == "influencer_complaint"]
+    assert unanswered[0]["action"] == "trigger"
+    assert datetime.fromisoformat(unanswered[0]["event_time"]) >= at(60 + 45 - 5)  # the live watermark then
