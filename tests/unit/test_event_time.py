@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -12,7 +14,11 @@ from alerts.detector import Detector
 from alerts.observation import Observation
 from alerts.rules_config import load_rules
 from luisterpost import scenarios
+from luisterpost.kafka import Topics
+from luisterpost.metrics import Metrics
 from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
+from luisterpost.stages.detect import DetectStage
+from luisterpost.stages.dlq import describe
 from tests.unit.rule_streams import at, mention
 from tests.unit.test_rules_pile_on import demo_observations
 
@@ -151,3 +157,29 @@ def test_thread_timers_wait_for_their_own_source() -> None:
     unanswered = [event for event in run(x + [(at(20), root)]) if event["rule"] == "influencer_complaint"]
     assert unanswered[0]["action"] == "trigger"
     assert datetime.fromisoformat(unanswered[0]["event_time"]) >= at(60 + 45 - 5)  # the live watermark then
+
+
+def classified(item: Observation, created_at: str) -> bytes:
+    return json.dumps({"id": item.id, "platform": item.platform, "created_at": created_at, "text": item.text,
+                       "brand": item.brand, "author": {"handle": item.author},
+                       "classification": {"stance": item.stance, "sentiment": item.sentiment, "signals": []}}
+                      ).encode()
+
+
+def test_the_detect_stage_sends_a_future_date_to_the_dlq_and_pages_on() -> None:
+    """A record written at 22:45 claiming the year 3000: to the DLQ with its reason, and the clock stays."""
+    metrics = Metrics()
+    stage = DetectStage(RULES, timedelta(minutes=5), Topics.with_prefix(""), metrics, lambda: [])
+    written = int(at(0).timestamp() * 1000)
+    future = SimpleNamespace(value=classified(mention(0, id="f"), "3000-01-01T00:00:00+00:00"), partition=0,
+                             topic="mentions.classified", offset=0, timestamp=written)
+    outputs = stage.process([future]).outputs
+    assert [output.topic for output in outputs] == ["mentions.dlq"]
+    assert "event_time.max_future_minutes" in describe(outputs[0].headers)["reason"]
+    assert metrics.registry.get_sample_value("luisterpost_dlq_records_total",
+                                             {"stage": "detect", "reason": "future_dated"}) == 1
+    spike = [SimpleNamespace(value=classified(mention(i * 0.5, "complaint", id=f"c{i}"), at(i * 0.5).isoformat()),
+                             partition=0, topic="mentions.classified", offset=i + 1,
+                             timestamp=written + int(i * 30_000)) for i in range(12)]
+    events = [json.loads(output.value) for output in stage.process(spike).outputs]
+    assert [event["rule"] for event in events if event["action"] == "trigger"] == ["complaint_spike"]
