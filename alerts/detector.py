@@ -61,6 +61,8 @@ class Detector:
         self.late = 0  # stale mentions, counted and dropped
         self.sources: dict[deaf.SourceKey, deaf.Source] = {}  # pipeline_silence: brands and platforms heard
         self._seen = SeenIds(seen_capacity)
+        self._lateness: dict[str, timedelta] = {}  # per platform, from the rules
+        self._brand_behind: dict[str, timedelta] = {}  # per brand: its freshest platform's lateness past the live one
 
     @property
     def watermark(self) -> datetime | None:
@@ -68,7 +70,10 @@ class Detector:
         return None if self.clock is None else self.clock - self.lateness
 
     def lateness_of(self, platform: str) -> timedelta:
-        return self.rules.event_time.lateness(platform, self.lateness)
+        known = self._lateness.get(platform)
+        if known is None:
+            known = self._lateness[platform] = self.rules.event_time.lateness(platform, self.lateness)
+        return known
 
     def refusal(self, mention: Observation) -> Invalid | None:
         """Why this mention must not be used (the stage sends it to the DLQ), or None."""
@@ -93,7 +98,9 @@ class Detector:
             return []
         self.clock = max(self.clock or mention.created_at, mention.created_at)
         state = self.brands.setdefault(mention.brand, BrandState())
-        state.platforms.add(mention.platform)
+        if mention.platform not in state.platforms:
+            state.platforms.add(mention.platform)
+            self._brand_behind[mention.brand] = min(self._behind(("platform", p)) for p in state.platforms)
         if not mention.is_brand:
             state.hour.count(self.baseline, mention.brand, mention.created_at, mention.stance == "complaint",
                              mention.sentiment == "negative")
@@ -176,18 +183,23 @@ class Detector:
         """How far behind the live watermark a silence source is judged: a polled platform by its own
         lateness; a brand by its freshest platform's."""
         kind, name = key
-        platforms = [name] if kind == "platform" else sorted(self.brands[name].platforms) if name in self.brands \
-            else []
-        return max(timedelta(0), min((self.lateness_of(p) for p in platforms), default=self.lateness) - self.lateness)
+        if kind == "brand":
+            return self._brand_behind.get(name, timedelta(0))
+        return max(timedelta(0), self.lateness_of(name) - self.lateness)
 
     def _per_source(self, threads: dict[str, T], platform_of: Callable[[T], str], now: datetime,
                     evaluate: Callable[[dict[str, T], datetime], list[Decision]]) -> list[Decision]:
         """Thread rules in the thread's own time: each platform's threads at that platform's watermark."""
-        if not self.rules.event_time.allowed_lateness_minutes:
-            return evaluate(threads, now)
+        if not threads:
+            return []
+        groups: dict[str, dict[str, T]] = {}
+        for key, thread in threads.items():
+            groups.setdefault(platform_of(thread), {})[key] = thread
+        if len(groups) <= 1:  # the usual case: no copies, the rule forgets in `threads` itself
+            return [decision for platform in groups
+                    for decision in evaluate(threads, now + self.lateness - self.lateness_of(platform))]
         decisions: list[Decision] = []
-        for platform in dict.fromkeys(platform_of(thread) for thread in threads.values()):
-            subset = {key: thread for key, thread in threads.items() if platform_of(thread) == platform}
+        for platform, subset in groups.items():
             kept = set(subset)
             decisions += evaluate(subset, now + self.lateness - self.lateness_of(platform))
             for forgotten in kept - subset.keys():

@@ -183,3 +183,14 @@ def test_the_detect_stage_sends_a_future_date_to_the_dlq_and_pages_on() -> None:
                              timestamp=written + int(i * 30_000)) for i in range(12)]
     events = [json.loads(output.value) for output in stage.process(spike).outputs]
     assert [event["rule"] for event in events if event["action"] == "trigger"] == ["complaint_spike"]
+
+
+def test_threads_of_two_sources_each_wait_for_their_own_and_are_forgotten() -> None:
+    detector = Detector(RULES, timedelta(minutes=5))
+    on_x = mention(0, "complaint", id="x:1", followers=25_000)
+    on_linkedin = mention(0, "complaint", id="li:1", followers=25_000, platform="linkedin")
+    events = run([(at(0), on_x), (at(0), on_linkedin)] + [(m.created_at, m) for m in live_x(20 * 60, every=5)],
+                 detector)
+    fired = {e["dedup_key"]: datetime.fromisoformat(e["event_time"]) for e in triggers(events)}
+    assert fired["coolblue/influencer_complaint/x:1"] < at(70) <= fired["coolblue/influencer_complaint/li:1"]
+    assert detector.brands["coolblue"].threads == {}  # quiet for twice quiet_hours: forgotten, on both sources
