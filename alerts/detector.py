@@ -96,7 +96,7 @@ class Detector:
         if self.clock is not None and mention.created_at < self.clock - stale:
             self.late += 1
             return []
-        self.clock = max(self.clock or mention.created_at, mention.created_at)
+        self.clock = clock = max(self.clock or mention.created_at, mention.created_at)
         state = self.brands.setdefault(mention.brand, BrandState())
         if mention.platform not in state.platforms:
             state.platforms.add(mention.platform)
@@ -108,9 +108,8 @@ class Detector:
         if self.rules.influencer_complaint.enabled:
             influencer.observe(state.threads, mention, self.rules.influencer_complaint)
         decisions += self._observe_more(state, mention)
-        events = self._apply(self._noted(decisions, mention), self.clock)
-        assert self.watermark is not None
-        return events + self.advance(self.watermark)
+        events = self._apply(self._noted(decisions, mention), clock)
+        return events + self.advance(clock - self.lateness)
 
     def _observe_spike(self, state: BrandState, mention: Observation) -> list[Decision]:
         """Judged in the mention's own window; a late one cannot end a firing spike's quiet period early
@@ -142,13 +141,13 @@ class Detector:
                 if isinstance(d, Firing) else d for d in decisions]
 
     def _seen_at(self, mention: Observation) -> datetime:
-        """The record's timestamp where it is plausible; in a replay of old mentions (written today, posted
-        long ago) the clock, so a replayed page reads as it did live."""
-        clock = self.clock or mention.created_at
+        """The record's timestamp, unless it is further ahead of the clock than its source may lag: then
+        the records are a replay (written today, posted long ago), and the clock is when they were seen in
+        event time, so a replayed page reads the same whenever it is replayed."""
+        clock = max(self.clock or mention.created_at, mention.created_at)
         seen = mention.seen_at
-        if seen is None or not timedelta(0) <= seen - mention.created_at <= timedelta(
-                hours=self.rules.event_time.stale_hours):
-            return max(clock, mention.created_at)
+        if seen is None or seen < mention.created_at or seen > clock + self.lateness_of(mention.platform):
+            return clock
         return seen
 
     def advance(self, now: datetime) -> list[dict[str, Any]]:
