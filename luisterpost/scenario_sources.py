@@ -87,3 +87,22 @@ def deliveries(seed: int = 7, hours: float = 24, per_hour: int = 80, pile_on: bo
 def three_sources(seed: int = 7, pile_on: bool = True, linkedin_delay: timedelta | None = None) -> list[MentionRecord]:
     """The replay file: the records in delivery order."""
     return [delivery.record for delivery in deliveries(seed, pile_on=pile_on, linkedin_delay=linkedin_delay)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m luisterpost.scenario_sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
+    import argparse
+
+    from luisterpost.scenarios import write_jsonl
+
+    parser = argparse.ArgumentParser(prog="python -m luisterpost.scenario_sources", description=main.__doc__)
+    parser.add_argument("out")
+    parser.add_argument("--late-minutes", type=float, help="LinkedIn delivered this late instead of polled")
+    parser.add_argument("--calm", action="store_true", help="without the pile-on")
+    args = parser.parse_args(argv)
+    delay = None if args.late_minutes is None else timedelta(minutes=args.late_minutes)
+    write_jsonl(args.out, three_sources(pile_on=not args.calm, linkedin_delay=delay))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from ingest.brands import load_brands
 from ingest.ingester import Accepted, Ingester
 from luisterpost import scenarios
 from luisterpost.config import IngestConfig
-from luisterpost.scenario_sources import POLL_EVERY, Delivery, created, deliveries, root_id
+from luisterpost.scenario_sources import POLL_EVERY, Delivery, created, deliveries, main, root_id
 from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from tests.unit.test_rules_pile_on import demo_observations
 
@@ -81,3 +82,11 @@ def test_the_calm_day_on_three_sources_pages_nothing() -> None:
 @pytest.mark.parametrize("delay", [timedelta(minutes=20), timedelta(hours=3)])
 def test_the_pile_on_delivered_late_beside_live_x_pages(delay: timedelta) -> None:
     assert PILE_ON in triggers(deliveries(SEED, linkedin_delay=delay))
+
+
+def test_the_scenario_is_written_for_replay(tmp_path: Path) -> None:
+    out = tmp_path / "three.jsonl"
+    main([str(out), "--late-minutes", "20"])
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    expected = deliveries(SEED, linkedin_delay=timedelta(minutes=20))
+    assert [line["id"] for line in lines] == [delivery.record["id"] for delivery in expected]
