@@ -1,15 +1,22 @@
 """pipeline_silence: no mentions for a brand, or from a platform, for far longer than usual.
 
-The listening post has gone deaf. Each source (a brand, a platform) learns its usual gap: the
-time-weighted `quantile` of its gaps between mentions over the trailing `history_hours`, that is the
-gap length that 95% of the listening time was spent in gaps no longer than. Weighting by time is what
-lets a brand that is quiet every night keep its night gaps in "usual": by count they are a handful among
-hundreds of daytime gaps, by time they are a third of the day. A source is judged only once it has been
-heard for a whole history period with `min_mentions` in it, so a rare or new brand does not page.
-It fires when the gap since its last mention reaches max(min_silence, factor x usual gap), and resolves
-when a mention arrives. The gap that fired is learned only up to the limit it broke: a real outage must
-not teach that hours of silence are usual, and a false alarm on a long night must not drop the night
-from the history either (which would make the next night page too).
+The listening post has gone deaf. Each source (a brand, a platform) learns its usual gap: the time-
+weighted `quantile` of its gaps between mentions over the trailing `history_hours`, that is the gap
+length that 95% of the listening time was spent in gaps no longer than. Weighting by time is what lets a
+brand that is quiet every night keep its night gaps in "usual": by count they are a handful among
+hundreds of daytime gaps, by time they are a third of the day. It fires when the gap since its last
+mention reaches max(min_silence, factor x usual gap), and resolves when a mention arrives. The gap that
+fired is learned only up to the limit it broke: a real outage must not teach that hours of silence are
+usual, and a false alarm on a long night must not drop the night from the history either (which would
+make the next night page too).
+
+A new source (a new deployment, a brand added last week) is watched too, with a cautious bound: it is
+judged once heard for `warmup.min_history_hours` with mentions at `min_mentions`' rate, and until its
+history is whole its limit is stretched by history_hours / hours heard (twice as long after one day of
+two, eight times after six hours). Until it has been heard for `warmup.first_day_hours` (first to last
+mention) it has not shown its night yet, so the limit is also at least
+`warmup.first_day_min_silence_hours`; a night lull keeps the last mention, and so the hours heard, where
+they were until morning. A rare brand (below `min_mentions`' rate) still never pages.
 
 Only gaps of at least `min_silence / factor` are kept one by one (shorter ones can never lift the
 threshold above `min_silence`); shorter gaps are summed per hour, so memory per source is bounded.
@@ -18,6 +25,7 @@ threshold above `min_silence`); shorter gaps are summed per hour, so memory per 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -82,6 +90,7 @@ def observe(sources: dict[SourceKey, Source], mention: Observation, config: Pipe
             sources[key] = Source(at, at, {_hour(at): 1}, limit_s=limit(Source(at, at), config))
             continue
         source.counts[_hour(at)] = source.counts.get(_hour(at), 0) + 1
+        source.first_seen = min(source.first_seen, at)  # a late mention lengthens the history it shows
         if at <= source.last_seen:
             continue  # out of order: counted, but it closes no gap
         gap = (at - source.last_seen).total_seconds()
@@ -110,14 +119,27 @@ def usual_gap(source: Source, config: PipelineSilenceConfig) -> float:
     return max(gap for _, gap in source.long_gaps)
 
 
+def _heard_hours(source: Source) -> float:
+    return (source.last_seen - source.first_seen).total_seconds() / 3600
+
+
 def limit(source: Source, config: PipelineSilenceConfig) -> float:
-    return max(config.min_silence_minutes * 60, config.factor * usual_gap(source, config))
+    """Seconds of silence that fire: factor x usual gap, never under min_silence; stretched while the
+    history is short (see the module's docstring)."""
+    full = max(config.min_silence_minutes * 60, config.factor * usual_gap(source, config))
+    heard = max(_heard_hours(source), config.warmup.min_history_hours)
+    if heard >= config.history_hours:
+        return full
+    cautious = full * config.history_hours / heard
+    first_day = heard < config.warmup.first_day_hours
+    return max(cautious, config.warmup.first_day_min_silence_hours * 3600) if first_day else cautious
 
 
 def judged(source: Source, config: PipelineSilenceConfig) -> bool:
-    """Heard for a whole history period, with enough mentions in it to know what usual means."""
-    heard_for = source.last_seen - source.first_seen
-    return heard_for >= timedelta(hours=config.history_hours) and sum(source.counts.values()) >= config.min_mentions
+    """Heard long enough, with mentions at `min_mentions`' rate, to know what usual means."""
+    heard = _heard_hours(source)
+    needed = config.min_mentions * min(1.0, heard / config.history_hours)
+    return heard >= config.warmup.min_history_hours and sum(source.counts.values()) >= needed
 
 
 def dedup_key(key: SourceKey) -> str:
@@ -125,11 +147,13 @@ def dedup_key(key: SourceKey) -> str:
     return f"{name}/{RULE}" if kind == "brand" else f"platform:{name}/{RULE}"
 
 
-def evaluate(sources: dict[SourceKey, Source], now: datetime, config: PipelineSilenceConfig) -> list[Firing]:
-    """At event time `now`: every source silent for at least its limit, firing or newly so."""
+def evaluate(sources: dict[SourceKey, Source], now: datetime, config: PipelineSilenceConfig,
+             behind: Callable[[SourceKey], timedelta] | None = None) -> list[Firing]:
+    """At event time `now`: every source silent for at least its limit, firing or newly so. A source
+    `behind(key)` behind the live clock (a polled platform) is judged that much earlier."""
     firings: list[Firing] = []
     for key, source in sources.items():
-        silent = (now - source.last_seen).total_seconds()
+        silent = (now - (behind(key) if behind else timedelta(0)) - source.last_seen).total_seconds()
         if source.firing or (silent >= source.limit_s and judged(source, config)):
             source.firing = True
             firings.append(_firing(key, source, silent, config))
@@ -149,6 +173,6 @@ def _firing(key: SourceKey, source: Source, silent: float, config: PipelineSilen
                 "minutes_silent": round(silent / 60, 1), "usual_gap_minutes": round(usual / 60, 1),
                 "threshold_minutes": round(threshold / 60, 1), "quantile": config.quantile,
                 "factor": config.factor, "mentions_in_history": sum(source.counts.values()),
-                "history_hours": config.history_hours}
+                "history_hours": config.history_hours, "hours_heard": round(_heard_hours(source), 1)}
     return Firing(dedup_key(key), RULE, config.severity, name if kind == "brand" else "", summary,
                   0, evidence, [])

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alerts.incidents import Policy
+from ingest.mention import Platform
 from luisterpost.config import ConfigError, bundled, problems
 
 Severity = Literal["critical", "error", "warning", "info"]
@@ -82,6 +83,15 @@ class NegativeShiftConfig(_Rule):
         return self
 
 
+class PipelineSilenceWarmup(BaseModel):
+    """How a source with a short history is judged (see alerts/deaf.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_history_hours: float = Field(default=6, gt=0)
+    first_day_hours: float = Field(default=20, gt=0)
+    first_day_min_silence_hours: float = Field(default=8, ge=0)
+
+
 class PipelineSilenceConfig(_Rule):
     severity: Severity = "warning"
     brands: bool = True
@@ -92,6 +102,28 @@ class PipelineSilenceConfig(_Rule):
     min_silence_minutes: float = Field(default=30, gt=0)
     min_mentions: int = Field(default=96, ge=1)
     idle_tick_minutes: float = Field(default=15, ge=0)
+    warmup: PipelineSilenceWarmup = PipelineSilenceWarmup()
+
+
+class EventTimeConfig(BaseModel):
+    """Mixed delays (docs/event-time.md): how late each source may deliver, and what is too old or too new."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    allowed_lateness_minutes: dict[Platform, float] = Field(default_factory=dict)
+    stale_hours: float = Field(default=48, gt=0)
+    max_future_minutes: float = Field(default=10, ge=0)
+    late_note_minutes: float = Field(default=5, ge=0)
+
+    @model_validator(mode="after")
+    def _lateness_not_negative(self) -> EventTimeConfig:
+        for platform, minutes in self.allowed_lateness_minutes.items():
+            if not 0 <= minutes < self.stale_hours * 60:
+                raise ValueError(f"allowed_lateness_minutes.{platform} must be at least 0 and below stale_hours")
+        return self
+
+    def lateness(self, platform: str, default: timedelta) -> timedelta:
+        minutes = self.allowed_lateness_minutes.get(platform)  # type: ignore[call-overload]
+        return default if minutes is None else timedelta(minutes=minutes)
 
 
 class IncidentsConfig(BaseModel):
@@ -116,6 +148,7 @@ class RulesConfig(BaseModel):
     legal_or_media_threat: ThreatConfig = ThreatConfig()
     negative_shift: NegativeShiftConfig = NegativeShiftConfig()
     pipeline_silence: PipelineSilenceConfig = PipelineSilenceConfig()
+    event_time: EventTimeConfig = EventTimeConfig()
 
 
 def load_rules(path: Path | None) -> RulesConfig:

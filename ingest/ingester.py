@@ -46,8 +46,8 @@ class Ingester:
             return Invalid(f"brand: {brand[:40]!r} is not in the brand file", "unknown_brand")
         if brand is None:
             record["brand"] = self._brands.match(self._searchable(record))
-            if record["brand"] is None:
-                return Skipped("no_brand")
+            if record["brand"] is None and parsed.root_id == parsed.id:
+                return Skipped("no_brand")  # a reply goes on: classify gives it its thread root's brand
         if not record.get("lang"):
             record["lang"] = detect(parsed.text, self._config.languages)
         record["thread"] = {"root_id": parsed.root_id, "parent_id": parsed.parent_id}

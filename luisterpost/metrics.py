@@ -26,7 +26,8 @@ class Metrics:
         self.skipped = Counter("luisterpost_mentions_skipped_total",
                                "Valid mentions not passed on (duplicate id, no brand of ours)",
                                ["stage", "reason"], registry=r)
-        self.late = Counter("luisterpost_late_records_total", "Mentions older than the watermark",
+        self.late = Counter("luisterpost_late_records_total",
+                            "Mentions older than the clock minus event_time.stale_hours: counted and dropped",
                             ["stage"], registry=r)
         self.batch_size = Histogram("luisterpost_classify_batch_size", "Mentions per classification batch",
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)

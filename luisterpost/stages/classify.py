@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from classify.threads import ThreadBrands, root_of
 from classify.worker import ClassifyWorker
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
@@ -20,16 +21,23 @@ def _record(value: bytes | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     fields_ok = isinstance(record, dict) and isinstance(record.get("id"), str) \
-        and isinstance(record.get("text"), str) and isinstance(record.get("brand"), str)
+        and isinstance(record.get("text"), str) and (isinstance(record.get("brand"), str) or _untagged_reply(record))
     return record if fields_ok else None
+
+
+def _untagged_reply(record: dict[str, Any]) -> bool:
+    """A reply that named no brand: ingest passed it on for its thread root's brand."""
+    return record.get("brand") is None and root_of(record) != record["id"]
 
 
 class ClassifyStage(Stage):
     stage = "classify"
 
-    def __init__(self, worker: ClassifyWorker, topics: Topics, batch_size: int, metrics: Metrics) -> None:
+    def __init__(self, worker: ClassifyWorker, topics: Topics, batch_size: int, metrics: Metrics,
+                 thread_capacity: int = 100_000) -> None:
         self.input_topic = topics.mentions
         self._worker, self._topics, self._batch_size, self._metrics = worker, topics, batch_size, metrics
+        self._threads = ThreadBrands(thread_capacity)
         classifier = worker.classifier
         metrics.model_info.labels(classifier.name, classifier.version).set(1)
 
@@ -44,9 +52,27 @@ class ClassifyStage(Stage):
                                            "not an ingested mention (needs id, text and brand)"))
             else:
                 mentions.append(mention)
+        mentions = self._with_brands(mentions)
         for start in range(0, len(mentions), self._batch_size):
             outputs += self._classify(mentions[start:start + self._batch_size])
         return Result(outputs, len(records))
+
+    def _with_brands(self, mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replies without a brand take their thread root's (roots later in the batch included); a reply
+        whose root was never seen here is counted as skipped (`thread_root_unknown`), not classified."""
+        for mention in mentions:
+            self._threads.learn(mention)
+        kept = []
+        for mention in mentions:
+            if mention.get("brand") is None:
+                brand = self._threads.brand_of(mention)
+                if brand is None:
+                    self._metrics.skipped.labels(self.stage, "thread_root_unknown").inc()
+                    continue
+                mention["brand"] = brand
+                mention.setdefault("flags", []).append("brand_from_thread")
+            kept.append(mention)
+        return kept
 
     def _classify(self, batch: list[dict[str, Any]]) -> list[Output]:
         began = time.perf_counter()

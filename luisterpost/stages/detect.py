@@ -58,17 +58,19 @@ class DetectStage:
     def process(self, records: list[Any]) -> Result:
         outputs: list[Output] = []
         for record in records:
-            mention = observe(record.value)
-            if isinstance(mention, Invalid):
-                self._metrics.dlq.labels(self.stage, mention.kind).inc()
-                outputs.append(dead_letter(self._topics.dlq, self.stage, record, mention.reason))
-                continue
+            mention = observe(record.value, getattr(record, "timestamp", None))
             detector = self._detectors.get(record.partition)
             if detector is None:
                 detector = self._detectors[record.partition] = self._new_detector({})
+            # not classified, or dated where no clock may follow it (a future date would make detect deaf)
+            verdict = mention if isinstance(mention, Invalid) else detector.refusal(mention) or mention
+            if isinstance(verdict, Invalid):
+                self._metrics.dlq.labels(self.stage, verdict.kind).inc()
+                outputs.append(dead_letter(self._topics.dlq, self.stage, record, verdict.reason))
+                continue
             late_before = detector.late
-            for event in detector.observe(mention):
-                outputs.append(self._publish(event, mention.created_at))
+            for event in detector.observe(verdict):
+                outputs.append(self._publish(event, verdict.created_at))
             self._metrics.late.labels(self.stage).inc(detector.late - late_before)
         now = time.monotonic()
         self._arrived.update({record.partition: now for record in records})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -89,8 +89,19 @@ CASES: list[tuple[str, list[Observation], float, list[tuple[str, str]]]] = [
      [("fire", BRAND), ("fire", X)]),
     ("a rare brand (one every 72 min, 20 a day) silent for 10 hours: too little history to page",
      steady(-HISTORY - HOUR, 0, 72), 10 * HOUR, []),
-    ("a new brand heard for a day only, silent for 2 hours: not judged before a whole history",
-     steady(-DAY, 0, 5), 2 * HOUR, []),
+    ("a new brand heard for a day only, silent for 50 min: judged, but with twice the limit (60 min)",
+     steady(-DAY, 0, 5), 45, []),
+    ("new: 20 an hour for a day, then 6 hours silent: the cautious bound (2x the limit) is long past",
+     steady(-DAY, 0, 3), 6 * HOUR, [("fire", BRAND), ("fire", X)]),
+    ("new: 20 an hour for a day, then 40 min silent: under the cautious bound, though past the full one",
+     steady(-DAY, 0, 3), 37, []),
+    ("new: heard for 10 hours of daytime, 7 hours silent overnight: under the first-day bound (8 h)",
+     steady(-10 * HOUR, 0, 5), 7 * HOUR, []),
+    ("new: heard for 10 hours, 9 hours silent: past the first-day bound", steady(-10 * HOUR, 0, 5), 9 * HOUR,
+     [("fire", BRAND), ("fire", X)]),
+    ("new: heard for 3 hours only: not judged yet, whatever the silence", steady(-3 * HOUR, 0, 5), 20 * HOUR, []),
+    ("new and rare: one every 72 min for a day, silent for 12 hours: never enough to judge",
+     steady(-DAY, 0, 72), 12 * HOUR, []),
     ("platform x goes deaf while facebook talks about the same brand",
      steady(-HISTORY - HOUR, 0, 10) + steady(-HISTORY - HOUR + 5, 60, 10, platform="facebook"), 60, [("fire", X)]),
     ("an outage is learned only up to its limit: after a 4-hour outage, 45 min silent pages again",
@@ -174,3 +185,16 @@ def test_the_detect_stage_ticks_on_idle_polls() -> None:
     assert {json.loads(output.value)["rule"] for output in outputs} == {"pipeline_silence"}
     assert metrics.registry.get_sample_value("luisterpost_incidents_total",
                                              {"rule": "pipeline_silence", "action": "trigger"}) == 2
+
+
+def test_one_brand_silent_for_6_hours_in_a_30_hour_stream_pages() -> None:
+    """The red team's case (issue 17): two brands at 20 an hour; after 24 hours one goes silent for 6 hours
+    while the other talks on. Before, nothing was judged in a source's first 48 hours."""
+    stream = steady(-30 * HOUR, -6 * HOUR, 3, brand="coolblue") + steady(-30 * HOUR + 1, 0, 3, brand="bol")
+    found = Detector(RULES, timedelta(minutes=5))
+    events = [event for item in in_time(stream) for event in found.observe(item)]
+    triggered = [event for event in events if event["action"] == "trigger"]
+    assert [event["dedup_key"] for event in triggered] == [BRAND]
+    silent_for = datetime.fromisoformat(triggered[0]["event_time"]) - mention(-6 * HOUR).created_at
+    assert silent_for <= timedelta(hours=2)  # 20 an hour: an hour and a bit, not the whole 6 hours
+    assert triggered[0]["evidence"]["hours_heard"] == pytest.approx(24, abs=0.2)
