@@ -8,6 +8,7 @@ from typing import Any
 
 from classify.threads import ThreadBrands, root_of
 from classify.worker import ClassifyWorker
+from ingest.mention import Invalid, parse
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
@@ -15,14 +16,16 @@ from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
 
-def _record(value: bytes | None) -> dict[str, Any] | None:
-    try:
-        record = json.loads(value or b"")
-    except ValueError:
-        return None
-    fields_ok = isinstance(record, dict) and isinstance(record.get("id"), str) \
-        and isinstance(record.get("text"), str) and (isinstance(record.get("brand"), str) or _untagged_reply(record))
-    return record if fields_ok else None
+def _record(value: bytes | None) -> dict[str, Any] | Invalid:
+    """Checked again with ingest's own `parse()`: anyone who can write to `mentions` bypasses ingest,
+    and one hostile record (a lone surrogate, `"thread": 5`) must not crash-loop this stage."""
+    parsed = parse(value)
+    if isinstance(parsed, Invalid):
+        return parsed
+    record = parsed.record
+    if not (isinstance(record.get("brand"), str) or _untagged_reply(record)):
+        return Invalid("no brand, and not a reply that could take its thread root's", "missing_field")
+    return record
 
 
 def _untagged_reply(record: dict[str, Any]) -> bool:
@@ -46,10 +49,10 @@ class ClassifyStage(Stage):
         mentions: list[dict[str, Any]] = []
         for record in records:
             mention = _record(record.value)
-            if mention is None:
-                self._metrics.dlq.labels(self.stage, "not_a_mention").inc()
+            if isinstance(mention, Invalid):
+                self._metrics.dlq.labels(self.stage, mention.kind).inc()
                 outputs.append(dead_letter(self._topics.dlq, self.stage, record,
-                                           "not an ingested mention (needs id, text and brand)"))
+                                           f"not an ingested mention: {mention.reason}"))
             else:
                 mentions.append(mention)
         mentions = self._with_brands(mentions)
