@@ -161,9 +161,10 @@ class ChaosRun:
     def _write_config(self, other_receiver: str, partitions: int) -> None:
         """Two receivers: the pager (a JSON-lines file, which deduplicates like PagerDuty) and a webhook
         that misbehaves; the pager must not wait for it."""
+        # Offsets are committed every 30 s (and on revoke and SIGTERM), so a rebalance always finds some pending.
         config = {
             "kafka": {"bootstrap": self.bootstrap, "topic_prefix": self.prefix, "group_prefix": f"{self.prefix}g",
-                      "partitions": partitions, "max_poll_records": 32, "commit_interval_s": 2.0},
+                      "partitions": partitions, "max_poll_records": 32, "commit_interval_s": 30.0},
             "classify": {"model": "lexicon", "batch_size": 16},
             "notify": {"timeout_s": 2, "backoff_max_s": 2,
                        "receivers": [{"name": "pager", "type": "jsonl", "path": str(self.pager)},
