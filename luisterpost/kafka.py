@@ -12,6 +12,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import TopicAlreadyExistsError
 
 from luisterpost.config import ConfigError, KafkaConfig
+from luisterpost.lifecycle import GroupView
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +142,15 @@ def read_to_end(reader: KafkaConsumer, partitions: list[TopicPartition],
 def partitions_of(reader: KafkaConsumer, topic: str) -> list[TopicPartition]:
     found = reader.partitions_for_topic(topic) or set()
     return [TopicPartition(topic, p) for p in sorted(found)]
+
+
+def group_view(member: KafkaConsumer, probe: KafkaConsumer, topic: str, timeout_ms: int) -> GroupView:
+    """The group's committed offsets on `topic` and what waits beyond them, asked of the broker by `probe`
+    (a consumer of the group that never joins it), so that it also proves the broker answers. The
+    partitions come from the member's metadata. Tansu's end offsets can fall short (facts.md)."""
+    partitions = partitions_of(member, topic) or [TopicPartition(topic, 0)]  # always one round trip
+    committed = tuple(probe.committed(partition, timeout_ms=timeout_ms) or 0 for partition in partitions)
+    ends = probe.end_offsets(partitions, timeout_ms=timeout_ms)
+    backlog = sum(max(0, ends.get(partition, 0) - offset) for partition, offset in zip(partitions, committed,
+                                                                                        strict=True))
+    return GroupView(committed, backlog)

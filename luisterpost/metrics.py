@@ -54,3 +54,9 @@ class Metrics:
                                "When each stage's loop last turned (Unix time)", ["stage"], registry=r)
         self.assigned = Gauge("luisterpost_assigned_partitions", "Partitions assigned to this stage",
                               ["stage"], registry=r)
+        self.broker_up = Gauge("luisterpost_broker_reachable",
+                               "1 while this stage's Kafka broker answers, 0 after broker_timeout_s without contact",
+                               ["stage"], registry=r)
+        self.rejoins = Counter("luisterpost_consumer_rejoins_total",
+                               "New Kafka clients: reason broker (broker lost) or starved (no partitions while "
+                               "the group's input waits)", ["stage", "reason"], registry=r)
