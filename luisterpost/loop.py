@@ -123,15 +123,17 @@ class _Rebalance(AsyncConsumerRebalanceListener):  # type: ignore[misc]
 class StageLoop:
     def __init__(self, processor: Processor, clients: Clients, metrics: Metrics, stopping: threading.Event,
                  commit_interval_s: float = 1.0, max_poll_records: int = 256,
-                 watch: WatchSettings | None = None, renew: Callable[[], Processor] | None = None) -> None:
+                 watch: WatchSettings | None = None, renew: Callable[[], Processor] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.processor, self._clients, self._renew = processor, clients, renew
+        self._clock = clock  # the watch's clock (tests step it); liveness and sleeps use the real one
         self._unacknowledged = False  # the processor took a batch whose outputs the broker has not acked
         self.metrics, self.stopping = metrics, stopping
         self.commit_interval_s, self.max_poll_records = commit_interval_s, max_poll_records
         self.assigned = False
         self.last_turn = time.monotonic()
         self.failed: BaseException | None = None
-        self.watch = Watch(watch or WatchSettings(), time.monotonic())
+        self.watch = Watch(watch or WatchSettings(), self._clock())
         # Handled, not yet committed; the IO thread takes a revoked partition's share (hence the lock).
         self._pending: dict[TopicPartition, OffsetAndMetadata] = {}
         self._pending_lock = threading.Lock()
@@ -158,7 +160,7 @@ class StageLoop:
 
     def ready(self) -> bool | str:
         """True, or why not (for /readyz): partitions once assigned, no broker loss, not starved."""
-        reason = self.watch.reason(time.monotonic())
+        reason = self.watch.reason(self._clock())
         if reason is not None:
             return reason
         if not self.assigned:
@@ -185,7 +187,7 @@ class StageLoop:
         if records:
             self.idle.clear()
             self._handle(records)
-            self.watch.contact(time.monotonic())
+            self.watch.contact(self._clock())
         else:
             self._on_idle()
         self._observe_group(polled)
@@ -250,12 +252,12 @@ class StageLoop:
         except _GROUP_MOVED as error:
             log.warning("%s: commit refused, the group rebalanced (%s); %d partitions' last records will "
                         "be redone", self.processor.stage, type(error).__name__, len(offsets))
-        self.watch.contact(time.monotonic())
+        self.watch.contact(self._clock())
 
     # --- the group and the broker, watched from the polling thread --------------------------------
 
     def _observe_group(self, polled: dict[TopicPartition, list[Any]]) -> None:
-        now, stage = time.monotonic(), self.processor.stage
+        now, stage = self._clock(), self.processor.stage
         assignment = self.consumer.assignment()
         self.metrics.assigned.labels(stage).set(len(assignment))
         self.watch.partitions(len(assignment), now)
@@ -286,8 +288,8 @@ class StageLoop:
             return
         if self.watch.broker_error is not None:
             log.info("%s: the broker answers again", self.processor.stage)
-        self.watch.contact(time.monotonic())
-        self.watch.group(view, time.monotonic())
+        self.watch.contact(self._clock())
+        self.watch.group(view, self._clock())
 
     def _rejoin(self, now: float) -> None:
         """No partitions while the group's input waits and nobody commits: leave and join afresh."""
@@ -300,7 +302,7 @@ class StageLoop:
         self._close_clients()
         self.consumer, self.producer, self._probe_client = self._clients()
         self._subscribe()
-        self.watch.rejoined(time.monotonic())
+        self.watch.rejoined(self._clock())
 
     def _reconnect(self, error: KafkaError) -> None:
         """Broker loss: new clients after a capped backoff, alive (the loop turns) and not ready meanwhile.
@@ -315,7 +317,7 @@ class StageLoop:
         if self._unacknowledged and self._renew is not None:
             self._renew_processor()
         while not self.stopping.is_set():
-            if self.watch.give_up(time.monotonic()):
+            if self.watch.give_up(self._clock()):
                 raise error
             self._sleep_alive(self.watch.backoff_s())
             self.watch.reconnects += 1
@@ -329,8 +331,8 @@ class StageLoop:
                 log.debug("%s: still no broker: %s", stage, again)
                 continue
             self._subscribe()
-            self.watch.rejoined(time.monotonic())
-            self.watch.contact(time.monotonic())
+            self.watch.rejoined(self._clock())
+            self.watch.contact(self._clock())
             log.info("%s: reconnected to the broker", stage)
             return
 
