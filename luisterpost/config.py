@@ -44,7 +44,7 @@ class KafkaConfig(_Section):
     max_poll_records: int = Field(default=256, ge=1)
     max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # Lifecycle (docs/operations-lifecycle.md): not ready after this long without the broker ...
-    broker_timeout_s: float = Field(default=15, gt=0)
+    broker_timeout_s: float = Field(default=10, gt=0)
     # ... or without partitions while the group's input waits and nobody commits (then it rejoins);
     starved_after_s: float = Field(default=60, gt=0)
     reconnect_backoff_max_s: float = Field(default=30, gt=0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class WatchSettings:
-    broker_timeout_s: float = 15  # no broker contact for this long: not ready
+    broker_timeout_s: float = 10  # no broker contact for this long: not ready
     starved_after_s: float = 60  # no partitions this long while the group's input waits: not ready, rejoin
     probe_interval_s: float = 5  # how often an idle or unassigned stage asks the broker itself
     backoff_initial_s: float = 1
