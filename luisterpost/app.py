@@ -19,8 +19,9 @@ from ingest.brands import load_brands
 from ingest.ingester import Ingester
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError, DetectConfig
+from luisterpost.kafka import KafkaClients
 from luisterpost.lifecycle import WatchSettings
-from luisterpost.loop import KafkaClients, Processor, StageLoop
+from luisterpost.loop import Processor, StageLoop
 from luisterpost.metrics import Metrics
 from luisterpost.silence_store import SilenceFeed
 from luisterpost.stages.classify import ClassifyStage

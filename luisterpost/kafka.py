@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaConnectionError,
+    KafkaError,
+    OutOfOrderSequenceNumberError,
+    ProducerFencedError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+    UnknownProducerIdError,
+)
 
 from luisterpost.config import ConfigError, KafkaConfig
 from luisterpost.lifecycle import GroupView
@@ -37,6 +49,24 @@ class Topics:
     def compacted(self) -> tuple[str, ...]:
         """Topics whose last record per key is the state: open incidents, and the silences."""
         return (self.incidents, self.silences)
+
+
+class KafkaClients(NamedTuple):
+    consumer: KafkaConsumer  # subscribes: the stage's member of its group
+    producer: KafkaProducer
+    probe: KafkaConsumer  # same group id, never joins: asks the broker what the group committed
+
+
+Clients = Callable[[], KafkaClients]
+
+# The group moved on without us: the new owner redoes what we did not commit (at least once).
+GROUP_MOVED = (CommitFailedError, IllegalGenerationError, RebalanceInProgressError, UnknownMemberIdError)
+# Broker loss, and a producer whose broker forgot it (a memory broker restarted): new clients, retry.
+_BROKER_LOST = (KafkaConnectionError, UnknownProducerIdError, OutOfOrderSequenceNumberError, ProducerFencedError)
+
+
+def broker_lost(error: BaseException) -> bool:
+    return isinstance(error, _BROKER_LOST) or (isinstance(error, KafkaError) and error.retriable)
 
 
 def client_options(config: KafkaConfig, bootstrap: str) -> dict[str, Any]:

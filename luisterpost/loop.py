@@ -7,28 +7,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
-from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
-from kafka.errors import (
-    CommitFailedError,
-    IllegalGenerationError,
-    KafkaConnectionError,
-    KafkaError,
-    KafkaTimeoutError,
-    OutOfOrderSequenceNumberError,
-    ProducerFencedError,
-    RebalanceInProgressError,
-    UnknownMemberIdError,
-    UnknownProducerIdError,
-)
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from luisterpost import kafka
+from luisterpost.kafka import GROUP_MOVED, Clients, broker_lost
 from luisterpost.lifecycle import Watch, WatchSettings
 from luisterpost.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+COMMIT_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,26 +36,6 @@ class Result:
     outputs: list[Output]
     handled: int  # records from the start of the batch fully handled; the rest are retried
 
-
-
-
-class KafkaClients(NamedTuple):
-    consumer: KafkaConsumer  # subscribes: the stage's member of its group
-    producer: KafkaProducer
-    probe: KafkaConsumer  # same group id, never joins: asks the broker what the group committed
-
-
-Clients = Callable[[], KafkaClients]
-
-# The group moved on without us: the new owner redoes what we did not commit (at least once).
-_GROUP_MOVED = (CommitFailedError, IllegalGenerationError, RebalanceInProgressError, UnknownMemberIdError)
-# Broker loss, and a producer whose broker forgot it (a memory broker restarted): new clients, retry.
-_BROKER_LOST = (KafkaConnectionError, UnknownProducerIdError, OutOfOrderSequenceNumberError, ProducerFencedError)
-COMMIT_TIMEOUT_MS = 10_000
-
-
-def broker_lost(error: BaseException) -> bool:
-    return isinstance(error, _BROKER_LOST) or (isinstance(error, KafkaError) and error.retriable)
 
 
 class Halt(Exception):
@@ -104,7 +76,7 @@ class _Rebalance(AsyncConsumerRebalanceListener):  # type: ignore[misc]
         if offsets:
             try:
                 await loop.consumer.commit_async(offsets=offsets)
-            except KafkaError as error:  # the new owner redoes these records; the ids absorb them
+            except Exception as error:  # never fail the rebalance: the new owner redoes these records
                 log.warning("%s: commit on revoke failed (%s); %d partitions' last records will be redone",
                             loop.processor.stage, type(error).__name__, len(offsets))
         loop.processor.on_revoked(sorted(revoked))
@@ -249,7 +221,7 @@ class StageLoop:
             return
         try:
             self.consumer.commit(offsets=offsets, timeout_ms=COMMIT_TIMEOUT_MS)
-        except _GROUP_MOVED as error:
+        except GROUP_MOVED as error:
             log.warning("%s: commit refused, the group rebalanced (%s); %d partitions' last records will "
                         "be redone", self.processor.stage, type(error).__name__, len(offsets))
         self.watch.contact(self._clock())

@@ -13,8 +13,9 @@ from kafka import TopicPartition
 from kafka.errors import KafkaTimeoutError, UnknownProducerIdError
 from prometheus_client import CollectorRegistry
 
+from luisterpost.kafka import KafkaClients
 from luisterpost.lifecycle import GroupView, Watch, WatchSettings
-from luisterpost.loop import KafkaClients, Output, Result, StageLoop
+from luisterpost.loop import Output, Result, StageLoop
 from luisterpost.metrics import Metrics
 
 TOPIC = "mentions.raw"
