@@ -38,11 +38,11 @@ def probe(port: int, path: str) -> tuple[int, dict[str, object]]:
 def test_a_stage_is_not_ready_without_its_broker_and_carries_on_when_it_returns(tmp_path: Path) -> None:
     port = free_port()
     first = EmbeddedBroker(port=port, workdir=tmp_path / "one").start()
-    config = config_for(first, "loss.", kafka={"broker_timeout_s": 3, "reconnect_backoff_max_s": 2})
-    topics = kafka.Topics.with_prefix("loss.")
     stopping = threading.Event()
     second: EmbeddedBroker | None = None
     try:
+        config = config_for(first, "loss.", kafka={"broker_timeout_s": 3, "reconnect_backoff_max_s": 2})
+        topics = kafka.Topics.with_prefix("loss.")
         with running(config, first.bootstrap, ("ingest",), Metrics(), stopping) as run:
             assert run.http is not None
             http = run.http.port
@@ -123,7 +123,12 @@ def test_the_broker_command_refuses_a_port_that_something_answers_on(tmp_path: P
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         wrapper = start_broker_command(squatter.getsockname()[1], tmp_path)
-        output, _ = wrapper.communicate(timeout=60)
+        try:
+            output, _ = wrapper.communicate(timeout=60)
+        finally:
+            if wrapper.poll() is None:
+                wrapper.terminate()
+                wrapper.wait(30)
     text = output.decode()
     assert wrapper.returncode != 0, text
     assert "already in use" in text and "embedded broker on" not in text
@@ -139,5 +144,6 @@ def test_the_broker_command_exits_when_its_tansu_dies(tmp_path: Path) -> None:
         assert wrapper.wait(30) == 1
     finally:
         if wrapper.poll() is None:
-            wrapper.kill()
+            wrapper.terminate()
+            wrapper.wait(30)
     assert "died" in wrapper.stdout.read().decode()

@@ -46,7 +46,7 @@ def start_prometheus(folder: Path, target: str) -> tuple[subprocess.Popen[bytes]
     binary = shutil.which("prometheus")
     assert binary, "Debian's prometheus is missing: `make tools` installs it"
     rule_count = short_rules(folder / "rules.yaml")
-    assert rule_count == 10
+    assert rule_count == 12
     config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "900ms"},
               "rule_files": [str(folder / "rules.yaml")],
               "scrape_configs": [{"job_name": "luisterpost", "static_configs": [{"targets": [target]}]}]}
@@ -127,7 +127,7 @@ def test_prometheus_scrapes_a_replay_and_the_rules_fire_only_when_it_stops(
                  240, "the replay caught up")
         time.sleep(5)  # several evaluation rounds past every shortened `for`
         rules = [rule for group in api(base, "rules")["groups"] for rule in group["rules"]]
-        assert len(rules) == 10
+        assert len(rules) == 12
         broken = {rule["name"]: rule.get("lastError") for rule in rules if rule["health"] != "ok"}
         assert not broken, f"rules that do not evaluate: {broken}"
         assert firing(base) == set(), f"a healthy replay fires {firing(base)}"
