@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -18,6 +19,8 @@ from ingest.brands import load_brands
 from ingest.ingester import Ingester
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError, DetectConfig
+from luisterpost.kafka import KafkaClients
+from luisterpost.lifecycle import WatchSettings
 from luisterpost.loop import Processor, StageLoop
 from luisterpost.metrics import Metrics
 from luisterpost.silence_store import SilenceFeed
@@ -45,7 +48,7 @@ class Pipeline:
                  stopping: threading.Event) -> None:
         self.config, self.bootstrap, self.metrics, self.stopping = config, bootstrap, metrics, stopping
         self.topics = kafka.Topics.with_prefix(config.kafka.topic_prefix)
-        self.loops = [self._loop(self._processor(stage)) for stage in stages]
+        self.loops = [self._loop(stage) for stage in stages]
         self._threads: list[threading.Thread] = []
 
     def _processor(self, stage: str) -> Processor:
@@ -68,12 +71,21 @@ class Pipeline:
         silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)
         return NotifyStage(notifier, self.topics, self.metrics, silences)
 
-    def _loop(self, processor: Processor) -> StageLoop:
-        group = f"{self.config.kafka.group_prefix}.{processor.stage}"
-        consumer = kafka.consumer(self.config.kafka, self.bootstrap, group)
-        producer = kafka.producer(self.config.kafka, self.bootstrap)
-        return StageLoop(processor, consumer, producer, self.metrics, self.stopping,
-                         self.config.kafka.commit_interval_s, self.config.kafka.max_poll_records)
+    def _loop(self, stage: str) -> StageLoop:
+        settings = self.config.kafka
+        group = f"{settings.group_prefix}.{stage}"
+        made = itertools.count()
+
+        def clients() -> KafkaClients:
+            if next(made):  # new clients after a broker loss: a restarted memory broker lost the topics
+                kafka.ensure_topics(settings, self.bootstrap, self.topics, timeout_s=10)
+            member, probe = (kafka.consumer(settings, self.bootstrap, group) for _ in range(2))
+            return KafkaClients(member, kafka.producer(settings, self.bootstrap), probe)
+
+        watch = WatchSettings(broker_timeout_s=settings.broker_timeout_s, starved_after_s=settings.starved_after_s,
+                              backoff_max_s=settings.reconnect_backoff_max_s, give_up_s=settings.reconnect_give_up_s)
+        return StageLoop(self._processor(stage), clients, self.metrics, self.stopping, settings.commit_interval_s,
+                         settings.max_poll_records, watch, renew=lambda: self._processor(stage))
 
     def _read_incidents(self) -> list[bytes]:
         reader = kafka.consumer(self.config.kafka, self.bootstrap, None)
@@ -102,5 +114,6 @@ class Pipeline:
         return {loop.processor.stage: time.monotonic() - loop.last_turn < limit and loop.failed is None
                 for loop in self.loops}
 
-    def ready(self) -> dict[str, bool]:
-        return {loop.processor.stage: loop.assigned and loop.processor.ready() for loop in self.loops}
+    def ready(self) -> dict[str, bool | str]:
+        """Per stage: True, or why it is not ready (shown in /readyz)."""
+        return {loop.processor.stage: loop.ready() for loop in self.loops}

@@ -119,15 +119,23 @@ def _run_intake(config: Config) -> int:
 
 
 def _broker() -> int:
-    from luisterpost.broker import EmbeddedBroker
+    from luisterpost.broker import NOT_DURABLE, BrokerError, EmbeddedBroker
     from luisterpost.runner import stop_on_signals
 
     stopping = threading.Event()
     stop_on_signals(stopping)
     port = int(os.environ.get("LUISTERPOST_BROKER_PORT", "9092"))
-    with EmbeddedBroker(port=port) as broker:
-        print(f"embedded broker on {broker.bootstrap} (memory storage); Ctrl-C stops", flush=True)
-        stopping.wait()
+    try:
+        with EmbeddedBroker(port=port) as broker:
+            print(f"embedded broker on {broker.bootstrap} (memory storage: NOT DURABLE); Ctrl-C stops", flush=True)
+            log.warning("%s", NOT_DURABLE)
+            while not stopping.wait(1):
+                if not broker.alive():  # say so and exit, rather than look like a broker that is up
+                    log.error("the embedded broker (Tansu) died; see its log under var/broker")
+                    return 1
+    except BrokerError as error:
+        log.error("%s", error)
+        return 1
     return 0
 
 

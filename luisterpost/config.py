@@ -43,6 +43,12 @@ class KafkaConfig(_Section):
     commit_interval_s: float = Field(default=1.0, ge=0)
     max_poll_records: int = Field(default=256, ge=1)
     max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Lifecycle (docs/operations-lifecycle.md): not ready after this long without the broker ...
+    broker_timeout_s: float = Field(default=10, gt=0)
+    # ... or without partitions while the group's input waits and nobody commits (then it rejoins);
+    starved_after_s: float = Field(default=60, gt=0)
+    reconnect_backoff_max_s: float = Field(default=30, gt=0)
+    reconnect_give_up_s: float = Field(default=900, ge=0)  # no broker this long: exit 1 (0: never)
 
     @model_validator(mode="after")
     def _security_is_consistent(self) -> KafkaConfig:

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaConnectionError,
+    KafkaError,
+    OutOfOrderSequenceNumberError,
+    ProducerFencedError,
+    RebalanceInProgressError,
+    TopicAlreadyExistsError,
+    UnknownMemberIdError,
+    UnknownProducerIdError,
+)
 
 from luisterpost.config import ConfigError, KafkaConfig
+from luisterpost.lifecycle import GroupView
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +49,24 @@ class Topics:
     def compacted(self) -> tuple[str, ...]:
         """Topics whose last record per key is the state: open incidents, and the silences."""
         return (self.incidents, self.silences)
+
+
+class KafkaClients(NamedTuple):
+    consumer: KafkaConsumer  # subscribes: the stage's member of its group
+    producer: KafkaProducer
+    probe: KafkaConsumer  # same group id, never joins: asks the broker what the group committed
+
+
+Clients = Callable[[], KafkaClients]
+
+# The group moved on without us: the new owner redoes what we did not commit (at least once).
+GROUP_MOVED = (CommitFailedError, IllegalGenerationError, RebalanceInProgressError, UnknownMemberIdError)
+# Broker loss, and a producer whose broker forgot it (a memory broker restarted): new clients, retry.
+_BROKER_LOST = (KafkaConnectionError, UnknownProducerIdError, OutOfOrderSequenceNumberError, ProducerFencedError)
+
+
+def broker_lost(error: BaseException) -> bool:
+    return isinstance(error, _BROKER_LOST) or (isinstance(error, KafkaError) and error.retriable)
 
 
 def client_options(config: KafkaConfig, bootstrap: str) -> dict[str, Any]:
@@ -141,3 +172,15 @@ def read_to_end(reader: KafkaConsumer, partitions: list[TopicPartition],
 def partitions_of(reader: KafkaConsumer, topic: str) -> list[TopicPartition]:
     found = reader.partitions_for_topic(topic) or set()
     return [TopicPartition(topic, p) for p in sorted(found)]
+
+
+def group_view(member: KafkaConsumer, probe: KafkaConsumer, topic: str, timeout_ms: int) -> GroupView:
+    """The group's committed offsets on `topic` and what waits beyond them, asked of the broker by `probe`
+    (a consumer of the group that never joins it), so that it also proves the broker answers. The
+    partitions come from the member's metadata. Tansu's end offsets can fall short (facts.md)."""
+    partitions = partitions_of(member, topic) or [TopicPartition(topic, 0)]  # always one round trip
+    committed = tuple(probe.committed(partition, timeout_ms=timeout_ms) or 0 for partition in partitions)
+    ends = probe.end_offsets(partitions, timeout_ms=timeout_ms)
+    backlog = sum(max(0, ends.get(partition, 0) - offset) for partition, offset in zip(partitions, committed,
+                                                                                        strict=True))
+    return GroupView(committed, backlog)

@@ -70,3 +70,9 @@ class Metrics:
         self.intake_records = Counter("luisterpost_intake_records_accepted_total",
                                       "Records the intake wrote to mentions.raw (acknowledged), by configured client",
                                       ["client"], registry=r)
+        self.broker_up = Gauge("luisterpost_broker_reachable",
+                               "1 while this stage's Kafka broker answers, 0 after broker_timeout_s without contact",
+                               ["stage"], registry=r)
+        self.rejoins = Counter("luisterpost_consumer_rejoins_total",
+                               "New Kafka clients: reason broker (broker lost) or starved (no partitions while "
+                               "the group's input waits)", ["stage", "reason"], registry=r)

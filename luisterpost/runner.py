@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from luisterpost import kafka
 from luisterpost.app import Pipeline
-from luisterpost.broker import EmbeddedBroker
+from luisterpost.broker import NOT_DURABLE, EmbeddedBroker
 from luisterpost.config import Config
 from luisterpost.health import HealthServer
 from luisterpost.metrics import Metrics
@@ -26,7 +26,7 @@ def bootstrap_for(config: Config) -> Iterator[str]:
         yield config.kafka.bootstrap
         return
     with EmbeddedBroker() as broker:
-        log.info("no --bootstrap given: using the embedded broker on %s", broker.bootstrap)
+        log.warning("no --bootstrap given: using the embedded broker on %s; %s", broker.bootstrap, NOT_DURABLE)
         yield broker.bootstrap
 
 
@@ -51,7 +51,8 @@ def running(config: Config, bootstrap: str, stages: tuple[str, ...], metrics: Me
             stopping: threading.Event, serve_http: bool = True) -> Iterator[Running]:
     kafka.ensure_topics(config.kafka, bootstrap, kafka.Topics.with_prefix(config.kafka.topic_prefix))
     pipeline = Pipeline(config, bootstrap, stages, metrics, stopping)
-    http = HealthServer(config.http.address, metrics.registry, pipeline.live, pipeline.ready).start() \
+    warning = None if config.kafka.bootstrap else NOT_DURABLE  # bootstrap_for started the embedded broker
+    http = HealthServer(config.http.address, metrics.registry, pipeline.live, pipeline.ready, warning).start() \
         if serve_http else None
     if http:
         log.info("serving /metrics, /healthz and /readyz on port %d", http.port)

@@ -29,6 +29,11 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "components" / "monitoring" / "prometheusrule.yaml"
 
 
+def deployed_rules() -> int:
+    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))["spec"]
+    return sum(len(group["rules"]) for group in spec["groups"])
+
+
 def short_rules(path: Path) -> int:
     spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))["spec"]
     count = 0
@@ -45,8 +50,7 @@ def short_rules(path: Path) -> int:
 def start_prometheus(folder: Path, target: str) -> tuple[subprocess.Popen[bytes], str]:
     binary = shutil.which("prometheus")
     assert binary, "Debian's prometheus is missing: `make tools` installs it"
-    rule_count = short_rules(folder / "rules.yaml")
-    assert rule_count == 10
+    short_rules(folder / "rules.yaml")
     config = {"global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "900ms"},
               "rule_files": [str(folder / "rules.yaml")],
               "scrape_configs": [{"job_name": "luisterpost", "static_configs": [{"targets": [target]}]}]}
@@ -127,7 +131,7 @@ def test_prometheus_scrapes_a_replay_and_the_rules_fire_only_when_it_stops(
                  240, "the replay caught up")
         time.sleep(5)  # several evaluation rounds past every shortened `for`
         rules = [rule for group in api(base, "rules")["groups"] for rule in group["rules"]]
-        assert len(rules) == 10
+        assert len(rules) == deployed_rules(), "Prometheus did not load every deployed rule"
         broken = {rule["name"]: rule.get("lastError") for rule in rules if rule["health"] != "ok"}
         assert not broken, f"rules that do not evaluate: {broken}"
         assert firing(base) == set(), f"a healthy replay fires {firing(base)}"
