@@ -252,7 +252,8 @@ class ChaosRun:
         reader = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
                                max_partition_fetch_bytes=12 * 1024 * 1024)
         try:
-            return kafka.read_to_end(reader, kafka.partitions_of(reader, topic))
+            # a loaded machine can take seconds for the first fetch: wait 20 s before calling a topic empty
+            return kafka.read_to_end(reader, kafka.partitions_of(reader, topic), idle_s=4.0, limit_s=120)
         finally:
             reader.close()
 

@@ -4,6 +4,7 @@ hours pass on an injected clock; a receiver that stays down and gives its events
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -27,7 +28,7 @@ from alerts.receivers.webhook import WebhookReceiver
 from luisterpost.app import Pipeline
 from luisterpost.config import build
 from luisterpost.health import HealthServer
-from luisterpost.kafka import Topics
+from luisterpost.kafka import KafkaClients, Topics
 from luisterpost.loop import StageLoop
 from luisterpost.metrics import Metrics
 from luisterpost.stages.dlq import describe
@@ -135,7 +136,7 @@ class FakeConsumer:
         self.values, self.at, self.committed = values, 0, -1
 
     def subscribe(self, topics: list[str], listener: Any) -> None:
-        listener.on_partitions_assigned([self.partition])
+        asyncio.run(listener.on_partitions_assigned({self.partition}))  # kafka-python 3 awaits these
 
     def poll(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Any]]:
         batch = [SimpleNamespace(value=value, topic="incidents", partition=0, offset=offset, key=None,
@@ -149,7 +150,7 @@ class FakeConsumer:
     def seek(self, partition: TopicPartition, offset: int) -> None:
         self.at = offset
 
-    def commit(self, offsets: dict[TopicPartition, Any]) -> None:
+    def commit(self, offsets: dict[TopicPartition, Any], timeout_ms: int | None = None) -> None:
         self.committed = offsets[self.partition].offset
 
     def assignment(self) -> set[TopicPartition]:
@@ -169,7 +170,7 @@ class FakeProducer:
     def send(self, topic: str, **kwargs: Any) -> Any:
         return SimpleNamespace(get=lambda timeout: None)
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         return None
 
     def close(self, timeout: float = 0) -> None:
@@ -206,8 +207,9 @@ def test_healthz_stays_200_and_the_loop_turns_through_a_pager_outage_of_hours() 
     metrics = Metrics(CollectorRegistry())
     notifier = Notifier([pager], stopping, 0.5, 60, give_up_after_s=86_400, clock=clock)
     consumer = FakeConsumer([json.dumps(event).encode() for event in events(3)])
-    loop = StageLoop(NotifyStage(notifier, Topics.with_prefix(""), metrics), consumer,  # type: ignore[arg-type]
-                     FakeProducer(), metrics, stopping, commit_interval_s=0.05)  # type: ignore[arg-type]
+    clients = KafkaClients(consumer, FakeProducer(), consumer)  # type: ignore[arg-type]
+    loop = StageLoop(NotifyStage(notifier, Topics.with_prefix(""), metrics), lambda: clients, metrics, stopping,
+                     commit_interval_s=0.05)
     pipeline = Pipeline.__new__(Pipeline)  # its real live(): the loop turned within http.liveness_timeout_s
     pipeline.config, pipeline.loops = build({"http": {"liveness_timeout_s": 5}}, environ={}), [loop]
     server = HealthServer("127.0.0.1:0", metrics.registry, pipeline.live, pipeline.ready).start()
