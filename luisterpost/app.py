@@ -65,7 +65,7 @@ class Pipeline:
                             config.notify.backoff_max_s,
                             lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc())
         silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)
-        return NotifyStage(notifier, self.topics, self.metrics, silences)
+        return NotifyStage(notifier, self.topics, self.metrics, silences, config.review.page_base())
 
     def _loop(self, processor: Processor) -> StageLoop:
         group = f"{self.config.kafka.group_prefix}.{processor.stage}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -134,6 +135,28 @@ class HttpConfig(_Section):
     liveness_timeout_s: float = Field(default=120, gt=0)
 
 
+class ReviewConfig(_Section):
+    """`luisterpost review`, the incident page (docs/review.md)."""
+
+    address: str = "127.0.0.1:9465"  # loopback by default: corrections are writes
+    base_url: str | None = None  # what pages link to; None: http://<address>
+    token_file: Path | None = None  # a mounted Secret: the bearer token the page asks for
+    token: SecretStr | None = None
+    user_header: str | None = None  # set by a trusted auth proxy in front (X-Auth-Request-Email): who corrects
+    secure_cookies: bool = False  # true when the page is served over https
+    max_mentions: int = Field(default=200_000, ge=1)  # the in-memory index of mentions.classified
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://review.example.com")
+        return value
+
+    def page_base(self) -> str:
+        return (self.base_url or f"http://{self.address}").rstrip("/")
+
+
 class Config(_Section):
     kafka: KafkaConfig = KafkaConfig()
     ingest: IngestConfig = IngestConfig()
@@ -141,6 +164,7 @@ class Config(_Section):
     detect: DetectConfig = DetectConfig()
     notify: NotifyConfig = NotifyConfig()
     http: HttpConfig = HttpConfig()
+    review: ReviewConfig = ReviewConfig()
 
 
 ENV_OVERRIDES = {
@@ -149,6 +173,8 @@ ENV_OVERRIDES = {
     "LUISTERPOST_TOPIC_PREFIX": ("kafka", "topic_prefix"),
     "LUISTERPOST_MODEL": ("classify", "model"),
     "LUISTERPOST_KAFKA_SASL_PASSWORD": ("kafka", "sasl_password"),
+    "LUISTERPOST_REVIEW_ADDRESS": ("review", "address"),
+    "LUISTERPOST_REVIEW_BASE_URL": ("review", "base_url"),
 }
 
 

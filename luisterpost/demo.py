@@ -13,6 +13,7 @@ from luisterpost import kafka, scenarios
 from luisterpost.app import STAGES
 from luisterpost.config import Config
 from luisterpost.metrics import Metrics
+from luisterpost.review.server import reviewing
 from luisterpost.runner import bootstrap_for, running, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,12 @@ def demo(config: Config, speed: float) -> int:
     metrics, stopping = Metrics(), threading.Event()
     stop_on_signals(stopping)
     mentions = scenarios.demo_stream()
-    with bootstrap_for(config) as bootstrap, running(config, bootstrap, STAGES, metrics, stopping) as run:
+    with bootstrap_for(config) as bootstrap, running(config, bootstrap, STAGES, metrics, stopping) as run, \
+            reviewing(config, bootstrap, metrics, stopping):
         port = run.http.port if run.http else 0
         print(f"Luisterpost demo: {len(mentions)} mentions over 24 h of event time, {speed:g}x faster than "
-              f"life. Metrics: http://127.0.0.1:{port}/metrics. Ctrl-C stops.", flush=True)
+              f"life. Metrics: http://127.0.0.1:{port}/metrics. Incidents: {config.review.page_base()}/ "
+              f"(each page links to its own). Ctrl-C stops.", flush=True)
         fed = paced(config, bootstrap, mentions, speed, stopping)
         if not stopping.is_set():
             print(f"Demo stream fed ({fed} mentions); still listening. Ctrl-C stops.", flush=True)

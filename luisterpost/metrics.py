@@ -54,3 +54,7 @@ class Metrics:
                                "When each stage's loop last turned (Unix time)", ["stage"], registry=r)
         self.assigned = Gauge("luisterpost_assigned_partitions", "Partitions assigned to this stage",
                               ["stage"], registry=r)
+        # The review page: each label a person sets (a correction, or a confirmation of the model's).
+        self.label_corrections = Counter("luisterpost_label_corrections_total",
+                                         "Labels set by a person on the review page, by what the model said",
+                                         ["head", "model_label", "person_label", "agreed"], registry=r)

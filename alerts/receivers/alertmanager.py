@@ -18,7 +18,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+from alerts.receivers.text import bounded_key, mention_line, one_line, page_links, shorten
 
 FIRING_FOR = timedelta(hours=24)
 KEY_CHARS, SUMMARY_CHARS = 255, 1024
@@ -36,7 +36,8 @@ def annotations_of(event: dict[str, Any]) -> dict[str, str]:
     return {"summary": shorten(one_line(str(event["summary"])), SUMMARY_CHARS),
             "description": str(event["summary"]),
             "top_mentions": "\n".join(f"{mention_line(m)} {m.get('url') or ''}".rstrip() for m in mentions),
-            "links": "\n".join(str(m["url"]) for m in mentions if m.get("url")),
+            "links": "\n".join([link["href"] for link in page_links(event)]
+                               + [str(m["url"]) for m in mentions if m.get("url")]),
             "evidence": json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True)}
 
 

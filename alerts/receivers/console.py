@@ -8,6 +8,7 @@ from typing import Any, TextIO
 
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
+from alerts.receivers.text import page_links
 
 MARKS = {"trigger": "PAGE", "update": "UPDATE", "resolve": "RESOLVED"}
 
@@ -16,6 +17,7 @@ def render(event: dict[str, Any]) -> str:
     head = (f"[{MARKS.get(event['action'], event['action'])}] {event['severity'].upper()} "
             f"{event['rule']} {event['dedup_key']} @ {event['event_time']}")
     lines = [head, f"  {event['summary']}"]
+    lines += [f"  {link['text']}: {link['href']}" for link in page_links(event)]
     for mention in event.get("top_mentions", [])[:3]:
         lines.append(f"  - {mention.get('author')} ({mention.get('followers', 0):,}) "
                      f"{mention.get('stance')}/{mention.get('sentiment')}: {mention.get('excerpt', '')[:120]}")

@@ -10,7 +10,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import bounded_key, mention_line, one_line, shorten
+from alerts.receivers.text import bounded_key, mention_line, one_line, page_links, shorten
 
 DEFAULT_URL = "https://events.pagerduty.com"
 RATE_PER_MINUTE = 120  # per routing key, PagerDuty's documented figure
@@ -18,8 +18,8 @@ SUMMARY_CHARS, KEY_CHARS = 1024, 255
 
 
 def links(event: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"href": str(mention["url"]), "text": shorten(mention_line(mention, 80), 200)}
-            for mention in event.get("top_mentions", []) if mention.get("url")]
+    return page_links(event) + [{"href": str(mention["url"]), "text": shorten(mention_line(mention, 80), 200)}
+                                for mention in event.get("top_mentions", []) if mention.get("url")]
 
 
 def enqueue_body(event: dict[str, Any], routing_key: str) -> dict[str, Any]:

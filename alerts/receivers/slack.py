@@ -10,7 +10,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_line, one_line, shorten
+from alerts.receivers.text import mention_line, one_line, page_links, shorten
 
 MARKS = {"trigger": ":rotating_light: PAGE", "update": ":arrow_up: UPDATE", "resolve": ":white_check_mark: RESOLVED"}
 SUMMARY_CHARS, MENTIONS = 600, 3
@@ -26,6 +26,7 @@ def message(event: dict[str, Any]) -> dict[str, str]:
     summary = shorten(one_line(str(event["summary"])), SUMMARY_CHARS)
     lines = [f"*{mark}* {str(event['severity']).upper()} `{escape(str(event['rule']))}` "
              f"{escape(str(event.get('brand') or ''))}: {escape(summary)}"]
+    lines += [f"<{link['href']}|{escape(link['text'])}>" for link in page_links(event) if "|" not in link["href"]]
     for mention in event.get("top_mentions", [])[:MENTIONS]:
         line = escape(mention_line(mention))
         url = str(mention.get("url") or "")

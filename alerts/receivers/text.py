@@ -65,6 +65,12 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def page_links(event: dict[str, Any]) -> list[dict[str, str]]:
+    """The event's own links (notify puts the incident page first), http(s) only."""
+    return [{"href": str(link["href"]), "text": str(link.get("text") or "link")}
+            for link in event.get("links", []) if isinstance(link, dict) and str(link.get("href")).startswith("http")]
+
+
 def mention_line(mention: dict[str, Any], excerpt_chars: int = 160) -> str:
     """One top mention for a person: who, their reach, how it reads, what it says."""
     author = mention.get("author") or "?"

@@ -11,6 +11,7 @@ from alerts.silences import SilenceSource
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
+from luisterpost.review.links import with_incident_page
 from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
@@ -30,8 +31,9 @@ class NotifyStage(Stage):
     stage = "notify"
 
     def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics,
-                 silences: SilenceSource | None = None) -> None:
+                 silences: SilenceSource | None = None, page_base: str | None = None) -> None:
         self.input_topic = topics.incidents
+        self._page_base = page_base  # review.base_url: every page links to its incident page
         self._notifier, self._topics, self._metrics = notifier, topics, metrics
         self._silences = silences
         self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
@@ -61,7 +63,7 @@ class NotifyStage(Stage):
                 outputs.append(dead_letter(self._topics.dlq, self.stage, record, "not an incident event"))
             elif self._muted(event):
                 continue
-            elif not self._notifier.deliver(event):
+            elif not self._notifier.deliver(with_incident_page(event, self._page_base)):
                 return Result(outputs, handled)  # shutting down mid-retry: redo from here next time
         return Result(outputs, len(records))
 
