@@ -144,7 +144,7 @@ class ReviewConfig(_Section):
     token: SecretStr | None = None
     user_header: str | None = None  # set by a trusted auth proxy in front (X-Auth-Request-Email): who corrects
     secure_cookies: bool = False  # true when the page is served over https
-    max_mentions: int = Field(default=200_000, ge=1)  # the in-memory index of mentions.classified
+    max_mentions: int = Field(default=100_000, ge=1)  # the in-memory index of mentions.classified
 
     @field_validator("base_url")
     @classmethod
@@ -175,6 +175,7 @@ ENV_OVERRIDES = {
     "LUISTERPOST_KAFKA_SASL_PASSWORD": ("kafka", "sasl_password"),
     "LUISTERPOST_REVIEW_ADDRESS": ("review", "address"),
     "LUISTERPOST_REVIEW_BASE_URL": ("review", "base_url"),
+    "LUISTERPOST_REVIEW_TOKEN_FILE": ("review", "token_file"),
 }
 
 

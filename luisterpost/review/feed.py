@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from luisterpost.review.view import ReviewView
 log = logging.getLogger(__name__)
 
 ACK_TIMEOUT_S = 30
+IDLE_S = 3.0
 
 
 class LabelWriter:
@@ -77,13 +79,12 @@ class ReviewFeed:
             partitions = [p for topic in self._apply for p in kafka.partitions_of(reader, topic)]
             reader.assign(partitions)
             reader.seek_to_beginning(*partitions)
+            began = time.monotonic()
             while not self._stopping.is_set():
                 for partition, records in reader.poll(timeout_ms=500).items():
                     for record in records:
                         self._apply[partition.topic](record.value)
-                if not self.caught_up.is_set() and all(
-                        reader.highwater(p) is not None and reader.position(p) >= reader.highwater(p)
-                        for p in partitions):
+                if not self.caught_up.is_set() and all(self._read_to_end(reader, p, began) for p in partitions):
                     log.info("review: read %d partitions to their end", len(partitions))
                     self.caught_up.set()
         except BaseException as error:
@@ -91,6 +92,15 @@ class ReviewFeed:
             log.exception("review: the feed stopped")
         finally:
             reader.close()
+
+    @staticmethod
+    def _read_to_end(reader: Any, partition: Any, began: float) -> bool:
+        """At the fetch's high watermark (Tansu's end_offsets is wrong); an empty partition may never
+        report one, so after a few idle seconds it counts as read."""
+        highwater = reader.highwater(partition)
+        if highwater is None:
+            return time.monotonic() - began > IDLE_S
+        return bool(reader.position(partition) >= highwater)
 
     def join(self, timeout_s: float = 10) -> None:
         self._thread.join(timeout_s)

@@ -39,7 +39,9 @@ class Keys:
 
     def __init__(self, bearer: str | None = None, secret: bytes | None = None) -> None:
         self.bearer = bearer
-        self._secret = secret or secrets.token_bytes(32)
+        # Derived from the token when there is one, so every replica accepts the others' forms.
+        derived = hashlib.sha256(b"luisterpost-review\0" + bearer.encode()).digest() if bearer else None
+        self._secret = secret or derived or secrets.token_bytes(32)
 
     def _sign(self, purpose: str, value: str) -> str:
         return hmac.new(self._secret, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()

@@ -108,7 +108,7 @@ def _event(value: bytes | None) -> dict[str, Any] | None:
 class ReviewView:
     """Thread-safe: the feed applies records while the web server reads."""
 
-    def __init__(self, max_mentions: int = 200_000) -> None:
+    def __init__(self, max_mentions: int = 100_000) -> None:
         self._lock = threading.Lock()
         self._max = max_mentions
         self._incidents: dict[str, IncidentView] = {}
