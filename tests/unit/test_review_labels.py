@@ -4,15 +4,18 @@ exported in the eval/training contract; pages link to the incident page."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alerts.receivers import console, pagerduty, slack
 from ingest.mention import Invalid
-from luisterpost.config import ReviewConfig, build
+from luisterpost.config import ConfigError, ReviewConfig, build
 from luisterpost.review.labels import Correction, LabelBook, export_rows, parse_correction
 from luisterpost.review.links import with_incident_page
+from luisterpost.review.server import bearer_token
 from luisterpost.review.view import ReviewView
 from tests.unit.review_fixtures import KEY, classified, incident
 
@@ -100,3 +103,14 @@ def test_the_page_binds_to_loopback_unless_told_otherwise() -> None:
         assert "review.base_url" in str(error)
     else:
         raise AssertionError("a javascript: base_url was accepted")
+
+
+def test_a_missing_or_empty_token_file_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    empty = tmp_path / "token"
+    empty.write_text("\n")
+    for path in (tmp_path / "absent", empty):
+        with pytest.raises(ConfigError, match="review.token_file"):
+            bearer_token(ReviewConfig(token_file=path))
+    empty.write_text("s3cret\n")
+    assert bearer_token(ReviewConfig(token_file=empty)) == "s3cret"
+    assert "s3cret" not in repr(ReviewConfig(token="s3cret"))
