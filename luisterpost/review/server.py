@@ -104,10 +104,12 @@ def _loopback(address: str) -> bool:
 
 def serve(config: Config, stopping: threading.Event) -> int:
     """`luisterpost review` until SIGTERM: the page, plus /metrics, /healthz and /readyz on http.address."""
-    from luisterpost.runner import bootstrap_for
-
+    bootstrap = config.kafka.bootstrap
+    if not bootstrap:
+        raise ConfigError("kafka.bootstrap: the review page reads the cluster's topics; "
+                          "give --bootstrap or LUISTERPOST_BOOTSTRAP (`luisterpost demo` serves it too)")
     metrics = Metrics()
-    with bootstrap_for(config) as bootstrap, reviewing(config, bootstrap, metrics, stopping) as review:
+    with reviewing(config, bootstrap, metrics, stopping) as review:
         health = HealthServer(config.http.address, metrics.registry,
                               lambda: {"review": review.feed.alive()},
                               lambda: {"review": review.feed.caught_up.is_set()}).start()

@@ -29,7 +29,6 @@ SUPPORTER = "Vorige maand hetzelfde met hun bezorgpartner"
 # LUISTERPOST_SCREENSHOTS=docs/img refreshes the README's pictures; by default they go to tmp_path.
 SCREENSHOTS = os.environ.get("LUISTERPOST_SCREENSHOTS")
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: `make tools`")
 
 
 def free_port() -> int:
@@ -42,6 +41,7 @@ def free_port() -> int:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    assert CHROMIUM.exists(), "the browser test needs Debian's chromium: `make tools` installs it"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
