@@ -3,6 +3,7 @@ exported in the eval/training contract; pages link to the incident page."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -114,3 +115,15 @@ def test_a_missing_or_empty_token_file_is_a_config_error_naming_the_key(tmp_path
     empty.write_text("s3cret\n")
     assert bearer_token(ReviewConfig(token_file=empty)) == "s3cret"
     assert "s3cret" not in repr(ReviewConfig(token="s3cret"))
+
+
+def test_a_brand_wide_incident_shows_the_brand_window_not_one_thread() -> None:
+    view = ReviewView()
+    spike = {"dedup_key": "coolblue/complaint_spike", "action": "trigger", "rule": "complaint_spike",
+             "severity": "critical", "brand": "coolblue", "event_time": "2018-11-26T23:30:00+01:00",
+             "summary": "12 complaints", "evidence": {"window_minutes": 20}, "top_mentions": []}
+    view.add_incident(json.dumps(spike).encode())
+    for mention_id, minute in (("early", 0), ("in", 15), ("late", 59)):
+        view.add_mention(classified(mention_id, mention_id, "complaint", minute=minute))
+    [seen] = view.incidents()
+    assert seen.root_id is None and [m.id for m in view.timeline(seen)] == ["in"]  # 23:10-23:30
