@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.receivers import console, pagerduty, slack
+from alerts.receivers import alertmanager, console, opsgenie, pagerduty, slack
 from ingest.mention import Invalid
 from luisterpost.config import ConfigError, ReviewConfig, build
 from luisterpost.review.labels import Correction, LabelBook, export_rows, parse_correction
@@ -90,6 +90,8 @@ def test_every_page_links_to_its_incident_page() -> None:
     assert url in console.render(paged)
     assert pagerduty.enqueue_body(paged, "key")["links"][0]["href"] == url
     assert url in slack.message(paged)["text"]
+    assert alertmanager.annotations_of(paged)["links"].splitlines()[0] == url
+    assert url in opsgenie.create_body(paged)["description"]
     assert with_incident_page(event, None) is event
 
 
