@@ -12,6 +12,7 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from classify.labels import HEADS
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError, ReviewConfig
 from luisterpost.health import HealthServer
@@ -58,8 +59,6 @@ def counter(metrics: Metrics) -> Callable[[Correction], None]:
 
 def bounded(head: str, label: str) -> str:
     """A model label outside the head's set (another model's) is counted as `other`: bounded labels."""
-    from classify.labels import HEADS
-
     return label if label in HEADS.get(head, ()) else "other"
 
 
