@@ -69,6 +69,8 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "round-trip")
+    parser.add_argument("--distill", type=float, default=0.0,
+                        help="learn also from the bundled model's probabilities (its --teacher), this share")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     book, unseen = LabelBook(), []
@@ -87,9 +89,10 @@ def main() -> int:
     sets = {"reviewed": reviewed, "unseen": heldout, "corpus test": ROOT / "classify" / "corpus" / "test.csv"}
     before = {name: evaluate("luisterpost-e5-small", path) for name, path in sets.items()}
     model = args.out / "model"
+    teacher = ["--teacher", str(BUNDLED), "--distill", str(args.distill)] if args.distill else []
     subprocess.run([LUISTERPOST, "train", "--corpus-only", "--extra-csv", str(reviewed), "--init", str(BUNDLED),
                     "--encoder-layers", "5", "--layers", "5", "--epochs", str(args.epochs), "--select-on", "all",
-                    "--out", str(model)], check=True)
+                    "--out", str(model), *teacher], check=True)
     after = {name: evaluate(str(model), path) for name, path in sets.items()}
     print(f"{'set':12} {'stance macro-F1 before':>24} {'after':>8} {'accuracy before':>17} {'after':>8}")
     for name in sets:
