@@ -24,11 +24,12 @@ demo: setup
 	$(BIN)/luisterpost demo
 
 # Debian's Prometheus (with promtool) and Alertmanager: the integration tests start real ones on
-# loopback, and promtool checks and unit-tests the PrometheusRule. Installed once (about 15 s).
+# loopback, and promtool checks and unit-tests the PrometheusRule. Debian's chromium: the review
+# page's browser test drives it with Playwright (whose own browser download is not reachable).
 tools:
-	@command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null || { \
+	@command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null && [ -x /usr/bin/chromium ] || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus prometheus-alertmanager; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus prometheus-alertmanager chromium; }
 
 test: setup tools
 	$(BIN)/ruff check .

@@ -69,7 +69,7 @@ class Pipeline:
                             lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc(),
                             config.notify.give_up_after_s)
         silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)
-        return NotifyStage(notifier, self.topics, self.metrics, silences)
+        return NotifyStage(notifier, self.topics, self.metrics, silences, config.review.page_base())
 
     def _loop(self, stage: str) -> StageLoop:
         settings = self.config.kafka

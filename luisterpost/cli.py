@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from luisterpost import __version__, silence_cli
+from luisterpost import __version__, labels_cli, silence_cli
 from luisterpost.app import STAGES
 from luisterpost.config import Config, ConfigError, load
 
@@ -71,7 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
+    train.add_argument("--extra-csv", type=Path, action="append", default=[], metavar="FILE",
+                       help="more labelled rows (text, parent_text, stance, sentiment), such as `labels export`")
     silence_cli.add_parser(commands)
+    labels_cli.add_parser(commands)
+    review = commands.add_parser("review", help="the incident page: incidents, their threads, label corrections")
+    review.add_argument("--bootstrap", help="Kafka bootstrap servers (or LUISTERPOST_BOOTSTRAP)")
     baseline = commands.add_parser("baseline", help="hour-of-week rates per brand from a history of mentions")
     baseline.add_argument("file", type=Path, help="JSON lines: mentions.classified records or raw mentions")
     baseline.add_argument("--out", type=Path, required=True, help="where to write it (then set detect.baseline_file)")
@@ -116,6 +121,15 @@ def _run_intake(config: Config) -> int:
     with bootstrap_for(config) as bootstrap, serving(config, bootstrap, Metrics()):
         stopping.wait()
     return 0
+
+
+def _review(config: Config) -> int:
+    from luisterpost.review.server import serve
+    from luisterpost.runner import stop_on_signals
+
+    stopping = threading.Event()
+    stop_on_signals(stopping)
+    return serve(config, stopping)
 
 
 def _broker() -> int:
@@ -173,6 +187,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return baseline_cli.run(config, args.file, args.out)
     if args.command == "silence":
         return silence_cli.run(config, args)
+    if args.command == "labels":
+        return labels_cli.run(config, args)
+    if args.command == "review":
+        return _review(config)
     if args.command == "setup":
         return _setup(config)
     return _offline(config, args)
@@ -207,7 +225,12 @@ def _train(args: argparse.Namespace) -> int:
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
                         init=args.init, select_on=args.select_on)
-    summary = train(training_data(with_real=not args.corpus_only), settings)
+    frame = training_data(with_real=not args.corpus_only)
+    if args.extra_csv:
+        import pandas as pd
+
+        frame = pd.concat([frame, labels_cli.extra_training(args.extra_csv)], ignore_index=True)
+    summary = train(frame, settings)
     print(json.dumps({"out": str(settings.out), "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
                       "calibration": summary["calibration"], "seconds": summary["seconds"]}, indent=2))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -186,6 +187,28 @@ class IntakeConfig(_Section):
         return self
 
 
+class ReviewConfig(_Section):
+    """`luisterpost review`, the incident page (docs/review.md)."""
+
+    address: str = "127.0.0.1:9465"  # loopback by default: corrections are writes
+    base_url: str | None = None  # what pages link to; None: http://<address>
+    token_file: Path | None = None  # a mounted Secret: the bearer token the page asks for
+    token: SecretStr | None = None
+    user_header: str | None = None  # set by a trusted auth proxy in front (X-Auth-Request-Email): who corrects
+    secure_cookies: bool = False  # true when the page is served over https
+    max_mentions: int = Field(default=100_000, ge=1)  # the in-memory index of mentions.classified
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://review.example.com")
+        return value
+
+    def page_base(self) -> str:
+        return (self.base_url or f"http://{self.address}").rstrip("/")
+
+
 class Config(_Section):
     kafka: KafkaConfig = KafkaConfig()
     ingest: IngestConfig = IngestConfig()
@@ -194,6 +217,7 @@ class Config(_Section):
     notify: NotifyConfig = NotifyConfig()
     http: HttpConfig = HttpConfig()
     intake: IntakeConfig = IntakeConfig()
+    review: ReviewConfig = ReviewConfig()
 
 
 ENV_OVERRIDES = {
@@ -203,6 +227,9 @@ ENV_OVERRIDES = {
     "LUISTERPOST_MODEL": ("classify", "model"),
     "LUISTERPOST_KAFKA_SASL_PASSWORD": ("kafka", "sasl_password"),
     "LUISTERPOST_INTAKE_ADDRESS": ("intake", "address"),
+    "LUISTERPOST_REVIEW_ADDRESS": ("review", "address"),
+    "LUISTERPOST_REVIEW_BASE_URL": ("review", "base_url"),
+    "LUISTERPOST_REVIEW_TOKEN_FILE": ("review", "token_file"),
 }
 
 

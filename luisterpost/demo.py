@@ -21,6 +21,7 @@ from luisterpost.config import Config, IntakeClientConfig
 from luisterpost.intake.client import deliver, jsonl
 from luisterpost.intake.server import serving
 from luisterpost.metrics import Metrics
+from luisterpost.review.server import reviewing
 from luisterpost.runner import bootstrap_for, running, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,12 @@ def demo(config: Config, speed: float) -> int:
     mentions = scenarios.demo_stream()
     config, secret, secret_file = demo_intake(config, Path.cwd() / "var")
     with bootstrap_for(config) as bootstrap, running(config, bootstrap, STAGES, metrics, stopping) as run, \
-            serving(config, bootstrap, metrics, health=False) as intake:
+            serving(config, bootstrap, metrics, health=False) as intake, \
+            reviewing(config, bootstrap, metrics, stopping):
         port = run.http.port if run.http else 0
         print(f"Luisterpost demo: {len(mentions)} mentions over 24 h of event time, {speed:g}x faster than "
-              f"life. Metrics: http://127.0.0.1:{port}/metrics. Ctrl-C stops.", flush=True)
+              f"life. Metrics: http://127.0.0.1:{port}/metrics. Incidents: {config.review.page_base()}/ "
+              f"(each page links to its own). Ctrl-C stops.", flush=True)
         print(f"Intake: {intake.url} (HMAC secret in {secret_file.relative_to(Path.cwd())}; docs/intake.md); "
               "the stream goes through it.", flush=True)
         fed = paced_over_http(intake.url, secret, mentions, speed, stopping, config.intake.max_records)

@@ -37,18 +37,20 @@ class Topics:
     incidents: str
     dlq: str
     silences: str
+    labels: str  # the review page's corrections (compacted: the latest per mention and head)
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Topics:
         return cls(*(f"{prefix}{name}" for name in
-                     ("mentions.raw", "mentions", "mentions.classified", "incidents", "mentions.dlq", "silences")))
+                     ("mentions.raw", "mentions", "mentions.classified", "incidents", "mentions.dlq", "silences",
+                      "labels")))
 
     def all(self) -> tuple[str, ...]:
-        return (self.raw, self.mentions, self.classified, self.incidents, self.dlq, self.silences)
+        return (self.raw, self.mentions, self.classified, self.incidents, self.dlq, self.silences, self.labels)
 
     def compacted(self) -> tuple[str, ...]:
-        """Topics whose last record per key is the state: open incidents, and the silences."""
-        return (self.incidents, self.silences)
+        """Topics whose last record per key is the state: open incidents, the silences, the corrections."""
+        return (self.incidents, self.silences, self.labels)
 
 
 class KafkaClients(NamedTuple):

@@ -76,3 +76,7 @@ class Metrics:
         self.rejoins = Counter("luisterpost_consumer_rejoins_total",
                                "New Kafka clients: reason broker (broker lost) or starved (no partitions while "
                                "the group's input waits)", ["stage", "reason"], registry=r)
+        # The review page: each label a person sets (a correction, or a confirmation of the model's).
+        self.label_corrections = Counter("luisterpost_label_corrections_total",
+                                         "Labels set by a person on the review page, by what the model said",
+                                         ["head", "model_label", "person_label", "agreed"], registry=r)

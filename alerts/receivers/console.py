@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import printable
+from alerts.receivers.text import page_links, printable
 
 MARKS = {"trigger": "PAGE", "update": "UPDATE", "resolve": "RESOLVED"}
 
@@ -25,6 +25,7 @@ def render(event: dict[str, Any]) -> str:
     head = (f"[{mark}] {_field(str(event['severity']).upper())} {_field(event['rule'])} "
             f"{_field(event['dedup_key'])} @ {_field(event['event_time'])}")
     lines = [head, f"  {_field(event['summary'])}"]
+    lines += [f"  {link['text']}: {link['href']}" for link in page_links(event)]  # already printable
     for mention in event.get("top_mentions", [])[:3]:
         lines.append(f"  - {_field(mention.get('author'))} ({_followers(mention.get('followers'))}) "
                      f"{_field(mention.get('stance'))}/{_field(mention.get('sentiment'))}: "

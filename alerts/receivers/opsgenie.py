@@ -13,7 +13,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_entry, one_line, pager_key, printable, shorten
+from alerts.receivers.text import mention_entry, one_line, page_links, pager_key, printable, shorten
 
 DEFAULT_URL = "https://api.opsgenie.com"
 PRIORITY = {"critical": "P1", "error": "P2", "warning": "P3", "info": "P5"}
@@ -22,7 +22,7 @@ DETAIL_CHARS, TAG_CHARS = 1_000, 50
 
 
 def description(event: dict[str, Any]) -> str:
-    lines = [printable(str(event["summary"])), ""]
+    lines = [printable(str(event["summary"])), *[f"{link['text']}: {link['href']}" for link in page_links(event)], ""]
     lines += [f"- {mention_entry(m)}" for m in event.get("top_mentions", [])]
     lines += ["", "evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False)]
     return shorten("\n".join(lines), DESCRIPTION_CHARS)

@@ -11,7 +11,7 @@ import httpx
 from alerts.receivers import http
 from alerts.receivers.base import Outcome
 from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_line, one_line, printable, safe_url, shorten
+from alerts.receivers.text import mention_line, one_line, page_links, printable, safe_url, shorten
 
 MARKS = {"trigger": ":rotating_light: PAGE", "update": ":arrow_up: UPDATE", "resolve": ":white_check_mark: RESOLVED"}
 SUMMARY_CHARS, MENTIONS = 600, 3
@@ -49,6 +49,7 @@ def message(event: dict[str, Any]) -> dict[str, str]:
     summary = shorten(one_line(str(event["summary"])), SUMMARY_CHARS)
     lines = [f"*{mark}* {escape(str(event['severity']).upper())} `{escape(str(event['rule']))}` "
              f"{escape(str(event.get('brand') or ''))}: {escape(summary)}"]
+    lines += [link(page["href"], page["text"]) for page in page_links(event)]
     for mention in event.get("top_mentions", [])[:MENTIONS]:
         lines.append("• " + link(mention.get("url"), one_line(mention_line(mention))))
     return {"text": "\n".join(lines)}

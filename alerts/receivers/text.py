@@ -102,6 +102,16 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return Redactor(secrets).redact(text)
 
 
+def page_links(event: dict[str, Any]) -> list[dict[str, str]]:
+    """The event's own links (notify puts the incident page first), http(s) only, text printable."""
+    found = []
+    for item in event.get("links") or []:
+        href = safe_url(item.get("href")) if isinstance(item, dict) else None
+        if href is not None:
+            found.append({"href": href, "text": shorten(printable(one_line(str(item.get("text") or href))), 200)})
+    return found
+
+
 def mention_line(mention: dict[str, Any], excerpt_chars: int = 160) -> str:
     """One top mention for a person: who, their reach, how it reads, what it says."""
     author = mention.get("author") or "?"
@@ -112,13 +122,9 @@ def mention_line(mention: dict[str, Any], excerpt_chars: int = 160) -> str:
 
 
 def event_links(event: dict[str, Any], text_chars: int = 200) -> list[tuple[str, str]]:
-    """(href, text) for every link a page carries: the event's own `links` first (room for an incident
-    page: a list of {"href", "text"}), then each top mention's URL. Only http(s) URLs become links."""
-    found: list[tuple[str, str]] = []
-    for item in event.get("links") or []:
-        href = safe_url(item.get("href")) if isinstance(item, dict) else None
-        if href is not None:
-            found.append((href, shorten(printable(one_line(str(item.get("text") or href))), text_chars)))
+    """(href, text) for every link a page carries: the event's own `links` first (the incident page),
+    then each top mention's URL. Only http(s) URLs become links."""
+    found = [(link["href"], shorten(link["text"], text_chars)) for link in page_links(event)]
     for mention in event.get("top_mentions") or []:
         href = safe_url(mention.get("url")) if isinstance(mention, dict) else None
         if href is not None:

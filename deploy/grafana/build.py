@@ -106,8 +106,29 @@ def crisis_overview() -> Dashboard:
             series("Incident events by rule", [target(
                 "sum by (rule, action) (increase(luisterpost_incidents_total{"
                 f"{NS}}}[$__rate_interval]))", "{{rule}} {{action}}")], "short", GridPos(h=8, w=24, x=0, y=33)),
+            *review_panels(41),
         ],
     ).auto_panel_ids()
+
+
+def review_panels(y: int) -> list[Any]:
+    """The review page's corrections: how often the person on call agrees with the model, per label."""
+    corrections = "luisterpost_label_corrections_total"
+    return [
+        row("Review: the team against the model", y),
+        series("Agreement with the model per label (last 24 h)", [target(
+            f'sum by (head, model_label) (increase({corrections}{{{NS}, agreed="true"}}[1d]))'
+            f" / sum by (head, model_label) (increase({corrections}{{{NS}}}[1d]))", "{{head}} {{model_label}}")],
+            "percentunit", GridPos(h=8, w=12, x=0, y=y + 1),
+            "Of the labels a person set on the review page where the model said X, the share that kept X. "
+            "A falling line is a label the model gets wrong on this brand's own stream: export the labels "
+            "(`luisterpost labels export`) and train on them (`luisterpost train --extra-csv`)."),
+        Table(title="Corrections by label pair (last 7 days)", dataSource=DATASOURCE,
+              gridPos=GridPos(h=8, w=12, x=12, y=y + 1),
+              description="Model said X, the person said Y.",
+              targets=[target(f"sum by (head, model_label, person_label) (increase({corrections}{{{NS}}}[7d])) > 0",
+                              instant=True, fmt="table")]),
+    ]
 
 
 def pipeline() -> Dashboard:

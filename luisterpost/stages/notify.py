@@ -19,6 +19,7 @@ from alerts.silences import Silence, SilenceSource
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
+from luisterpost.review.links import with_incident_page
 from luisterpost.stages.base import Stage
 from luisterpost.stages.dlq import dead_letter
 
@@ -50,8 +51,10 @@ class NotifyStage(Stage):
     stage = "notify"
 
     def __init__(self, notifier: Notifier, topics: Topics, metrics: Metrics,
-                 silences: SilenceSource | None = None, settle_s: float = SETTLE_S) -> None:
+                 silences: SilenceSource | None = None, page_base: str | None = None,
+                 settle_s: float = SETTLE_S) -> None:
         self.input_topic = topics.incidents
+        self._page_base = page_base  # review.base_url: every page links to its incident page
         self._notifier, self._topics, self._metrics = notifier, topics, metrics
         self._silences, self._settle_s = silences, settle_s
         self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
@@ -65,6 +68,7 @@ class NotifyStage(Stage):
         event = _event(record.value)
         if event is None:
             return _Step(record, None)
+        event = with_incident_page(event, self._page_base)
         if self._notifier.settled(event) is None:  # not submitted yet, or in a lane: a silence may hold it
             silence = self._silence(event)
             if silence is not None:
