@@ -42,6 +42,7 @@ IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
 HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
 BUNDLED = Path(__file__).parent / "models" / "luisterpost-e5-small"
+SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: real = every source but the corpus
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Settings:
     teacher: Path | None = None  # a trained model directory whose calibrated probabilities are soft targets
     distill: float = 0.5  # the soft targets' share of the loss when there is a teacher
     init: Path | None = None  # a trained model directory whose blocks (those this model keeps) and heads start training
-    select_on: str = "corpus"  # the development rows that pick the epoch: "corpus" or "all"
+    select_on: str = "corpus"  # the development rows that pick the epoch: "corpus", "real" or "all"
     progress: bool = True
 
 
@@ -323,8 +324,8 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
                           f"the encoder has {len(layers)} layers")
     if settings.teacher is not None:
         check_teacher(settings)
-    if settings.select_on not in ("corpus", "all"):
-        raise ConfigError(f"--select-on: {settings.select_on!r} is neither 'corpus' nor 'all'")
+    if settings.select_on not in SELECT_ON:
+        raise ConfigError(f"--select-on: {settings.select_on!r} is not one of {', '.join(SELECT_ON)}")
     initial_blocks = start_from(model, settings) if settings.init is not None else []
     top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
@@ -336,6 +337,9 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     train_items = cache_lower_layers(model, tokenizer, training, settings, soft)
     dev_items = cache_lower_layers(model, tokenizer, development, settings)
     corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source == "corpus"]
+    real_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source != "corpus"]
+    chosen_dev = {"corpus": corpus_dev or dev_items, "real": real_dev or dev_items,
+                  "all": dev_items}[settings.select_on]
 
     losses: dict[str, nn.Module] = {head: nn.CrossEntropyLoss(weight=class_weights(train_items, head),
                                                               ignore_index=IGNORE) for head in HEAD_LABELS}
@@ -350,7 +354,6 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     with tqdm(total=steps, unit="batch", desc="training", disable=not settings.progress) as bar:
         for epoch in range(1, settings.epochs + 1):
             loss = train_epoch(model, train_items, optimizer, schedule, losses, settings, rng, bar)
-            chosen_dev = corpus_dev if settings.select_on == "corpus" and corpus_dev else dev_items
             report = scores(*predict_logits(model, chosen_dev, settings))
             score = development_score(report)
             history.append({"epoch": epoch, "loss": round(loss, 3), "stance_macro_f1": report["stance"]["macro_f1"],
@@ -373,6 +376,7 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
                                             + h["sentiment_macro_f1"])["epoch"],
         "dev": scores(dev_logits, dev_labels), "dev_corpus": scores(*predict_logits(model, corpus_dev, settings))
         if corpus_dev else None,
+        "dev_real": scores(*predict_logits(model, real_dev, settings)) if real_dev else None,
         "calibration": calibration, "seconds": round(time.monotonic() - started, 1),
         "initial_blocks": initial_blocks,
         "settings": {key: str(value) if isinstance(value, Path) else value
@@ -429,6 +433,8 @@ def model_card_text(card: ModelCard) -> str:
                 f"and its heads, instead of the base's blocks."] if settings.get("init") else []),
              *(["- The best epoch was chosen on every development row (the corpus's and the real sets')."]
                if settings.get("select_on") == "all" else []),
+             *(["- The best epoch was chosen on the real sets' development rows only (not the corpus's)."]
+               if settings.get("select_on") == "real" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
                 f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),
@@ -443,7 +449,8 @@ def model_card_text(card: ModelCard) -> str:
              "terms before commercial use. Not used: the XED projected emotions (subtitles, labels projected from",
              "English). Never used: anything in `shared/data/heldout/`.", "",
              "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),
-                                                           "corpus_dev": _macro(training.get("dev_corpus"))},
+                                                           "corpus_dev": _macro(training.get("dev_corpus")),
+                                                           "real_dev": _macro(training.get("dev_real"))},
                                                           indent=2),
              "```", "", "Per-epoch history and calibration (expected calibration error before and after):", "",
              "```", json.dumps({"epochs": training.get("epochs"), "calibration": training.get("calibration")},

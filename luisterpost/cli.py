@@ -57,8 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--distill", type=float, default=0.5, help="the soft targets' share of the loss (0..1)")
     train.add_argument("--init", type=Path, help="a trained model directory to start from: its fine-tuned blocks "
                                                   "that this model keeps, and its heads")
-    train.add_argument("--select-on", choices=("corpus", "all"), default="corpus",
-                       help="the development rows that pick the best epoch: the corpus's, or all of them")
+    train.add_argument("--select-on", choices=("corpus", "real", "all"), default="corpus",
+                       help="the development rows that pick the best epoch: the corpus's, the real sets', "
+                            "or all of them")
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
