@@ -55,6 +55,8 @@ class Settings:
     trainable_layers: int = 6
     encoder_layers: int = 0
     max_length: int = 96
+    max_windows: int = 16  # at inference a longer post is read in windows (training reads the first)
+    window_stride: int = 24
     parent_chars: int = 160
     batch_size: int = 32
     layer_lr: float = 1e-4
@@ -395,6 +397,7 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
     card = ModelCard(name=settings.name, version=settings.version, base=settings.base,
                      max_length=settings.max_length, parent_chars=settings.parent_chars,
                      trainable_layers=settings.trainable_layers, encoder_layers=settings.encoder_layers,
+                     max_windows=settings.max_windows, window_stride=settings.window_stride,
                      temperatures=temperatures, training=summary)
     card.write(settings.out)
     (settings.out / "MODEL_CARD.md").write_text(model_card_text(card), encoding="utf-8")
@@ -421,12 +424,15 @@ def model_card_text(card: ModelCard) -> str:
     blocks = f"its lowest {card.encoder_layers} blocks kept" if card.encoder_layers else "all its blocks"
     tuned = ("every kept block (the embeddings frozen)" if card.encoder_layers == card.trainable_layers
              else f"the top {card.trainable_layers} blocks (those below and the embeddings frozen)")
+    reading = (f"a longer post is read in up to {card.max_windows} windows of {card.max_length} tokens that overlap "
+               f"by {card.window_stride}, their logits averaged (training reads each post's first window)"
+               if card.max_windows > 1 else f"inputs truncated to {card.max_length} tokens")
     lines = [f"# {card.name} {card.version}", "",
              "Stance (complaint, defense, praise, neutral), sentiment (negative, neutral, positive) and an abuse",
              "flag for Dutch social posts about brands; a reply is read together with its parent.", "",
              "## Model", "",
-             f"- Base: `{card.base}`, {blocks}; {tuned} and three linear heads fine-tuned; inputs truncated to "
-             f"{card.max_length} tokens; pooled as the mean of the reply's tokens beside the mean of the pair.",
+             f"- Base: `{card.base}`, {blocks}; {tuned} and three linear heads fine-tuned; {reading}; pooled as the "
+             f"mean of the reply's tokens beside the mean of the pair.",
              *([f"- Distilled from `{teacher}`: the loss mixes the gold labels with that model's calibrated "
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              *([f"- Started from `{settings.get('init')}`: its fine-tuned blocks {training.get('initial_blocks')} "
@@ -436,8 +442,9 @@ def model_card_text(card: ModelCard) -> str:
              *(["- The best epoch was chosen on the real sets' development rows only (not the corpus's)."]
                if settings.get("select_on") == "real" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
-             *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
-                f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),
+             *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the development "
+                f"rows by `python -m classify.real_offsets` (real sets, corpus as guard) or "
+                f"`python -m classify.operating_point` (defense recall)."] if card.label_offsets else []),
              *int8_lines(card),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
