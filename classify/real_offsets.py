@@ -148,8 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for head, labels in classifier.card.labels.items():
         real_rows = scored_rows(real_p, real, head)
-        if head == "sentiment":  # IMSyPP labels only its hostile posts negative: a one-sided tone, left out
-            real_rows = real_rows.subset([s != "imsypp-hate-speech" for s in real_rows.sources])
         offsets, line = choose_head(head, labels, real_rows, scored_rows(corpus_p, corpus, head))
         print(line)
         if any(offsets):
