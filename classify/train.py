@@ -65,6 +65,7 @@ class Settings:
     teacher: Path | None = None  # a trained model directory whose calibrated probabilities are soft targets
     distill: float = 0.5  # the soft targets' share of the loss when there is a teacher
     init: Path | None = None  # a trained model directory whose blocks (those this model keeps) and heads start training
+    heads_only: bool = False  # with init: keep its blocks as they are and retrain only the heads
     select_on: str = "corpus"  # the development rows that pick the epoch: "corpus", "real" or "all"
     progress: bool = True
 
@@ -148,12 +149,18 @@ def start_from(model: StanceModel, settings: Settings) -> list[int]:
     return sorted(block for block in loaded if block >= 0)
 
 
+def tuned_layers(settings: Settings) -> int:
+    """The blocks that learn: the trainable ones, or none when only the heads are retrained (then every
+    block runs once, when the examples are cached, and each epoch costs only the heads)."""
+    return 0 if settings.heads_only else settings.trainable_layers
+
+
 def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings,
                        soft: Sequence[dict[str, torch.Tensor]] | None = None) -> list[Cached]:
     """Run the frozen layers once over every example, in length-sorted batches. When every block
     trains, what is cached is the (frozen) embeddings' output."""
     layers = encoder_layers(model.encoder)
-    split = len(layers) - settings.trainable_layers
+    split = len(layers) - tuned_layers(settings)
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
     order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
     cached: list[Cached | None] = [None] * len(posts)
@@ -199,7 +206,8 @@ def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.
 def forward_top(model: StanceModel, items: Sequence[Cached], settings: Settings
                 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     hidden, attention, text, labels = collate(items)
-    top = encoder_layers(model.encoder)[-settings.trainable_layers:]
+    tuned = tuned_layers(settings)
+    top: list[nn.Module] = list(encoder_layers(model.encoder)[-tuned:]) if tuned else []
     logits: dict[str, torch.Tensor] = model.heads(run_top(top, hidden, attention), attention, text)
     return logits, labels
 
@@ -329,9 +337,11 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     if settings.select_on not in SELECT_ON:
         raise ConfigError(f"--select-on: {settings.select_on!r} is not one of {', '.join(SELECT_ON)}")
     initial_blocks = start_from(model, settings) if settings.init is not None else []
+    if settings.heads_only and settings.init is None:
+        raise ConfigError("--heads-only: retrains the heads of a trained model; name it with --init")
     top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
-        parameter.requires_grad = True
+        parameter.requires_grad = not settings.heads_only
 
     training = frame[frame["split"] == "train"]
     development = frame[frame["split"] == "dev"]
@@ -345,8 +355,10 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
 
     losses: dict[str, nn.Module] = {head: nn.CrossEntropyLoss(weight=class_weights(train_items, head),
                                                               ignore_index=IGNORE) for head in HEAD_LABELS}
-    optimizer = torch.optim.AdamW([{"params": top.parameters(), "lr": settings.layer_lr},
-                                   {"params": model.heads.parameters(), "lr": settings.head_lr}], weight_decay=0.01)
+    groups = [{"params": list(model.heads.parameters()), "lr": settings.head_lr}]
+    if not settings.heads_only:
+        groups.append({"params": list(top.parameters()), "lr": settings.layer_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     steps = settings.epochs * math.ceil(len(train_items) / settings.batch_size)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -437,6 +449,8 @@ def model_card_text(card: ModelCard) -> str:
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              *([f"- Started from `{settings.get('init')}`: its fine-tuned blocks {training.get('initial_blocks')} "
                 f"and its heads, instead of the base's blocks."] if settings.get("init") else []),
+             *([f"- Only the heads were retrained; every block is `{settings.get('init')}`'s, unchanged."]
+               if settings.get("heads_only") else []),
              *(["- The best epoch was chosen on every development row (the corpus's and the real sets')."]
                if settings.get("select_on") == "all" else []),
              *(["- The best epoch was chosen on the real sets' development rows only (not the corpus's)."]

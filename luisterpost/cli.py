@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--select-on", choices=("corpus", "real", "all"), default="corpus",
                        help="the development rows that pick the best epoch: the corpus's, the real sets', "
                             "or all of them")
+    train.add_argument("--heads-only", action="store_true", help="with --init: keep its blocks, retrain only the heads")
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
@@ -169,7 +170,7 @@ def _train(args: argparse.Namespace) -> int:
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
-                        init=args.init, select_on=args.select_on)
+                        init=args.init, select_on=args.select_on, heads_only=args.heads_only)
     summary = train(training_data(with_real=not args.corpus_only), settings)
     print(json.dumps({"out": str(settings.out), "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
                       "calibration": summary["calibration"], "seconds": summary["seconds"]}, indent=2))

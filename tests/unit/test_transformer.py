@@ -507,3 +507,27 @@ def test_windows_leave_a_short_post_as_it_was_and_stop_at_the_cap(trained: tuple
     _, tokenizer = load_base(str(tiny_base))
     capped = encode_windows(tokenizer, [Post(" ".join(["en"] * 5000))], 32, stride=8, max_windows=4)
     assert capped.owner is not None and capped.owner.tolist() == [0, 0, 0, 0]
+
+
+def test_retraining_only_the_heads_keeps_every_block_of_the_model_it_starts_from(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    torch.set_num_threads(1)
+    directory, _ = trained
+    out = tmp_path / "heads"
+    frame = labelled_frame()
+    frame["stance"] = frame["stance"].map({"complaint": "praise", "praise": "complaint", "defense": "defense"})
+    train(frame, Settings(base=str(tiny_base), out=out, name="heads", epochs=15, trainable_layers=2, head_lr=5e-2,
+                          init=directory, heads_only=True, progress=False))
+    before, after = load_file(str(directory / "top.safetensors")), load_file(str(out / "top.safetensors"))
+    blocks = [key for key in before if key.startswith("layers.")]
+    assert blocks and all(torch.equal(before[key], after[key]) for key in blocks)
+    assert not torch.equal(before["heads.heads.stance.weight"], after["heads.heads.stance.weight"])
+    assert TransformerClassifier(out).classify([Post(COMPLAINTS[0])])[0].stance == "praise"  # the new heads
+
+
+def test_retraining_the_heads_needs_a_model_to_start_from(tiny_base: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--heads-only"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=2, heads_only=True,
+                                         progress=False))
