@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from classify.labels import SENTIMENTS, STANCES
 from luisterpost.config import ConfigError
 
 COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
 CORPUS_DIR = Path(__file__).parent / "corpus"
+ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
 DEV_SHARE = 0.15
 ECOSENT_SAMPLE = 1500  # 6,038 noisy student-coded headlines would drown the corpus' neutral class
 SEED = 13
@@ -37,7 +39,7 @@ def dev_by_hash(key: str, share: float = DEV_SHARE) -> str:
 
 
 def _frame(texts: pd.Series, *, stance: pd.Series | str = "", sentiment: pd.Series | str = "",
-           abuse: pd.Series | int = -1, source: str) -> pd.DataFrame:
+           abuse: pd.Series | int = -1, source: str, salt: str = "") -> pd.DataFrame:
     frame = pd.DataFrame({"text": texts.astype(str).str.strip()})
     frame["parent_text"] = ""
     frame["stance"] = stance
@@ -45,7 +47,7 @@ def _frame(texts: pd.Series, *, stance: pd.Series | str = "", sentiment: pd.Seri
     frame["abuse"] = abuse
     frame["source"] = source
     frame = frame[frame["text"] != ""]
-    frame["split"] = [dev_by_hash(text) for text in frame["text"]]
+    frame["split"] = [dev_by_hash(salt + text) for text in frame["text"]]
     return frame.drop_duplicates("text").reset_index(drop=True)
 
 
@@ -89,15 +91,44 @@ def econ_headlines(data: Path) -> pd.DataFrame:
     return _frame(raw["headline"], stance="neutral", sentiment=sentiment, source="ecosent-headlines")
 
 
+def text_key(text: str) -> str:
+    """The annotations' row key: the first 16 hex digits of the SHA-256 of the text as read, untouched."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def hand_labels(name: str) -> pd.DataFrame:
+    """The team's hand annotations (`corpus/annotations/`, see its README), by key; empty when absent."""
+    path = ANNOTATIONS_DIR / name
+    if not path.is_file():
+        return pd.DataFrame(columns=["key", "stance", "sentiment"])
+    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    known = labels["stance"].isin(STANCES) & labels["sentiment"].isin(SENTIMENTS)
+    return labels[known].drop_duplicates("key")
+
+
 def hate_speech(data: Path) -> pd.DataFrame:
-    """Social posts: `abuse` when offensive or violent and aimed at an individual (target 11)."""
+    """Social posts: `abuse` when offensive or violent and aimed at an individual (target 11); stance and
+    sentiment from the hand annotations where a post has them, else only a hostile post's negative tone."""
     raw = pd.read_csv(data / "imsypp-nl-hate-speech-half" / "imsypp_nl_half.csv", dtype=str,
                       keep_default_na=False)
     hostile = raw["type"].str.startswith(("2.", "3."))
     at_person = raw["target"].str.startswith("11.")
     abuse = (hostile & at_person).astype(int)
-    sentiment = hostile.map({True: "negative", False: ""})
-    return _frame(raw["doc"], sentiment=sentiment, abuse=abuse, source="imsypp-hate-speech")
+    labels = hand_labels("imsypp_labels.csv").set_index("key")
+    keys = raw["doc"].map(text_key)
+    stance = keys.map(labels["stance"]).fillna("")
+    sentiment = keys.map(labels["sentiment"]).fillna(hostile.map({True: "negative", False: ""}))
+    return _frame(raw["doc"], stance=stance, sentiment=sentiment, abuse=abuse, source="imsypp-hate-speech")
+
+
+def subtitles(data: Path) -> pd.DataFrame:
+    """XED's Dutch subtitle lines that the team labelled by hand for stance and sentiment (CC BY 4.0;
+    XED's projected emotions are not used)."""
+    labels = hand_labels("xed_labels.csv")
+    # The annotated lines are those with the smallest SHA-256 keys, so the plain hash of the text
+    # would put two thirds of them in dev: a salted hash splits them 85/15 like the other sets.
+    return _frame(labels["text"] if "text" in labels else pd.Series(dtype=str), stance=labels["stance"],
+                  sentiment=labels["sentiment"], source="xed-subtitles", salt="xed-subtitles:")
 
 
 REAL_SETS: dict[str, Callable[[Path], pd.DataFrame]] = {
@@ -105,6 +136,7 @@ REAL_SETS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "political-tweets": political_tweets,
     "ecosent-headlines": econ_headlines,
     "imsypp-hate-speech": hate_speech,
+    "xed-subtitles": subtitles,
 }
 
 

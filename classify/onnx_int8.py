@@ -158,4 +158,9 @@ class OnnxInt8Model:
     def run_groups(self, groups: Sequence[Any], prepare: Callable[[Any], Any]) -> list[dict[str, torch.Tensor]]:
         """`prepare` (the tokenizer) then the model on each group, up to one group per core at once;
         the results in the groups' order."""
-        return list(self.workers.map(lambda group: self(prepare(group)), groups))
+        return self.map(lambda group: self(prepare(group)), groups)
+
+    def map(self, run: Callable[[Any], dict[str, torch.Tensor]],
+            groups: Sequence[Any]) -> list[dict[str, torch.Tensor]]:
+        """`run` (which calls this model) on each group, up to one group per core at once; in order."""
+        return list(self.workers.map(run, groups))

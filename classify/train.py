@@ -42,6 +42,7 @@ IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
 HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
 BUNDLED = Path(__file__).parent / "models" / "luisterpost-e5-small"
+SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: real = every source but the corpus
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class Settings:
     trainable_layers: int = 6
     encoder_layers: int = 0
     max_length: int = 96
+    max_windows: int = 16  # at inference a longer post is read in windows (training reads the first)
+    window_stride: int = 24
     parent_chars: int = 160
     batch_size: int = 32
     layer_lr: float = 1e-4
@@ -62,7 +65,8 @@ class Settings:
     teacher: Path | None = None  # a trained model directory whose calibrated probabilities are soft targets
     distill: float = 0.5  # the soft targets' share of the loss when there is a teacher
     init: Path | None = None  # a trained model directory whose blocks (those this model keeps) and heads start training
-    select_on: str = "corpus"  # the development rows that pick the epoch: "corpus" or "all"
+    heads_only: bool = False  # with init: keep its blocks as they are and retrain only the heads
+    select_on: str = "corpus"  # the development rows that pick the epoch: "corpus", "real" or "all"
     progress: bool = True
 
 
@@ -145,12 +149,18 @@ def start_from(model: StanceModel, settings: Settings) -> list[int]:
     return sorted(block for block in loaded if block >= 0)
 
 
+def tuned_layers(settings: Settings) -> int:
+    """The blocks that learn: the trainable ones, or none when only the heads are retrained (then every
+    block runs once, when the examples are cached, and each epoch costs only the heads)."""
+    return 0 if settings.heads_only else settings.trainable_layers
+
+
 def cache_lower_layers(model: StanceModel, tokenizer: Any, frame: pd.DataFrame, settings: Settings,
                        soft: Sequence[dict[str, torch.Tensor]] | None = None) -> list[Cached]:
     """Run the frozen layers once over every example, in length-sorted batches. When every block
     trains, what is cached is the (frozen) embeddings' output."""
     layers = encoder_layers(model.encoder)
-    split = len(layers) - settings.trainable_layers
+    split = len(layers) - tuned_layers(settings)
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
     order = sorted(range(len(posts)), key=lambda i: len(posts[i].text) + len(posts[i].parent_text or ""))
     cached: list[Cached | None] = [None] * len(posts)
@@ -196,7 +206,8 @@ def collate(items: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor, torch.
 def forward_top(model: StanceModel, items: Sequence[Cached], settings: Settings
                 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     hidden, attention, text, labels = collate(items)
-    top = encoder_layers(model.encoder)[-settings.trainable_layers:]
+    tuned = tuned_layers(settings)
+    top: list[nn.Module] = list(encoder_layers(model.encoder)[-tuned:]) if tuned else []
     logits: dict[str, torch.Tensor] = model.heads(run_top(top, hidden, attention), attention, text)
     return logits, labels
 
@@ -323,12 +334,14 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
                           f"the encoder has {len(layers)} layers")
     if settings.teacher is not None:
         check_teacher(settings)
-    if settings.select_on not in ("corpus", "all"):
-        raise ConfigError(f"--select-on: {settings.select_on!r} is neither 'corpus' nor 'all'")
+    if settings.select_on not in SELECT_ON:
+        raise ConfigError(f"--select-on: {settings.select_on!r} is not one of {', '.join(SELECT_ON)}")
     initial_blocks = start_from(model, settings) if settings.init is not None else []
+    if settings.heads_only and settings.init is None:
+        raise ConfigError("--heads-only: retrains the heads of a trained model; name it with --init")
     top = layers[-settings.trainable_layers:]
     for parameter in top.parameters():
-        parameter.requires_grad = True
+        parameter.requires_grad = not settings.heads_only
 
     training = frame[frame["split"] == "train"]
     development = frame[frame["split"] == "dev"]
@@ -336,11 +349,16 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     train_items = cache_lower_layers(model, tokenizer, training, settings, soft)
     dev_items = cache_lower_layers(model, tokenizer, development, settings)
     corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source == "corpus"]
+    real_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source != "corpus"]
+    chosen_dev = {"corpus": corpus_dev or dev_items, "real": real_dev or dev_items,
+                  "all": dev_items}[settings.select_on]
 
     losses: dict[str, nn.Module] = {head: nn.CrossEntropyLoss(weight=class_weights(train_items, head),
                                                               ignore_index=IGNORE) for head in HEAD_LABELS}
-    optimizer = torch.optim.AdamW([{"params": top.parameters(), "lr": settings.layer_lr},
-                                   {"params": model.heads.parameters(), "lr": settings.head_lr}], weight_decay=0.01)
+    groups = [{"params": list(model.heads.parameters()), "lr": settings.head_lr}]
+    if not settings.heads_only:
+        groups.append({"params": list(top.parameters()), "lr": settings.layer_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     steps = settings.epochs * math.ceil(len(train_items) / settings.batch_size)
     warmup = max(1, steps // 20)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -350,7 +368,6 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     with tqdm(total=steps, unit="batch", desc="training", disable=not settings.progress) as bar:
         for epoch in range(1, settings.epochs + 1):
             loss = train_epoch(model, train_items, optimizer, schedule, losses, settings, rng, bar)
-            chosen_dev = corpus_dev if settings.select_on == "corpus" and corpus_dev else dev_items
             report = scores(*predict_logits(model, chosen_dev, settings))
             score = development_score(report)
             history.append({"epoch": epoch, "loss": round(loss, 3), "stance_macro_f1": report["stance"]["macro_f1"],
@@ -373,6 +390,7 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
                                             + h["sentiment_macro_f1"])["epoch"],
         "dev": scores(dev_logits, dev_labels), "dev_corpus": scores(*predict_logits(model, corpus_dev, settings))
         if corpus_dev else None,
+        "dev_real": scores(*predict_logits(model, real_dev, settings)) if real_dev else None,
         "calibration": calibration, "seconds": round(time.monotonic() - started, 1),
         "initial_blocks": initial_blocks,
         "settings": {key: str(value) if isinstance(value, Path) else value
@@ -391,6 +409,7 @@ def save(model: StanceModel, settings: Settings, temperatures: dict[str, float],
     card = ModelCard(name=settings.name, version=settings.version, base=settings.base,
                      max_length=settings.max_length, parent_chars=settings.parent_chars,
                      trainable_layers=settings.trainable_layers, encoder_layers=settings.encoder_layers,
+                     max_windows=settings.max_windows, window_stride=settings.window_stride,
                      temperatures=temperatures, training=summary)
     card.write(settings.out)
     (settings.out / "MODEL_CARD.md").write_text(model_card_text(card), encoding="utf-8")
@@ -417,21 +436,29 @@ def model_card_text(card: ModelCard) -> str:
     blocks = f"its lowest {card.encoder_layers} blocks kept" if card.encoder_layers else "all its blocks"
     tuned = ("every kept block (the embeddings frozen)" if card.encoder_layers == card.trainable_layers
              else f"the top {card.trainable_layers} blocks (those below and the embeddings frozen)")
+    reading = (f"a longer post is read in up to {card.max_windows} windows of {card.max_length} tokens that overlap "
+               f"by {card.window_stride}, their logits averaged (training reads each post's first window)"
+               if card.max_windows > 1 else f"inputs truncated to {card.max_length} tokens")
     lines = [f"# {card.name} {card.version}", "",
              "Stance (complaint, defense, praise, neutral), sentiment (negative, neutral, positive) and an abuse",
              "flag for Dutch social posts about brands; a reply is read together with its parent.", "",
              "## Model", "",
-             f"- Base: `{card.base}`, {blocks}; {tuned} and three linear heads fine-tuned; inputs truncated to "
-             f"{card.max_length} tokens; pooled as the mean of the reply's tokens beside the mean of the pair.",
+             f"- Base: `{card.base}`, {blocks}; {tuned} and three linear heads fine-tuned; {reading}; pooled as the "
+             f"mean of the reply's tokens beside the mean of the pair.",
              *([f"- Distilled from `{teacher}`: the loss mixes the gold labels with that model's calibrated "
                 f"probabilities ({settings.get('distill')} of the loss)."] if teacher else []),
              *([f"- Started from `{settings.get('init')}`: its fine-tuned blocks {training.get('initial_blocks')} "
                 f"and its heads, instead of the base's blocks."] if settings.get("init") else []),
+             *([f"- Only the heads were retrained; every block is `{settings.get('init')}`'s, unchanged."]
+               if settings.get("heads_only") else []),
              *(["- The best epoch was chosen on every development row (the corpus's and the real sets')."]
                if settings.get("select_on") == "all" else []),
+             *(["- The best epoch was chosen on the real sets' development rows only (not the corpus's)."]
+               if settings.get("select_on") == "real" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
-             *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the corpus "
-                f"development split by `python -m classify.operating_point`."] if card.label_offsets else []),
+             *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the development "
+                f"rows by `python -m classify.real_offsets` (real sets, corpus as guard) or "
+                f"`python -m classify.operating_point` (defense recall)."] if card.label_offsets else []),
              *int8_lines(card),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
@@ -440,15 +467,23 @@ def model_card_text(card: ModelCard) -> str:
              "split is never trained on); the others are the real Dutch sets in `shared/data/` mapped onto these",
              "labels by `classify/datasets.py` (SemEval-2016 restaurant reviews: research use; political tweets:",
              "no licence stated; EcoSent headlines: MIT; IMSyPP hate speech: no licence stated). Check those",
-             "terms before commercial use. Not used: the XED projected emotions (subtitles, labels projected from",
-             "English). Never used: anything in `shared/data/heldout/`.", "",
+             "terms before commercial use.", xed_line(training), "Never used: anything in `shared/data/heldout/`.", "",
              "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),
-                                                           "corpus_dev": _macro(training.get("dev_corpus"))},
+                                                           "corpus_dev": _macro(training.get("dev_corpus")),
+                                                           "real_dev": _macro(training.get("dev_real"))},
                                                           indent=2),
              "```", "", "Per-epoch history and calibration (expected calibration error before and after):", "",
              "```", json.dumps({"epochs": training.get("epochs"), "calibration": training.get("calibration")},
                                indent=2), "```", ""]
     return "\n".join(lines)
+
+
+def xed_line(training: dict[str, Any]) -> str:
+    """What the card says of XED: its hand-labelled lines when they trained the model, else not used."""
+    if "xed-subtitles" in training.get("rows", {}).get("train", {}):
+        return ("`xed-subtitles`: XED's Dutch subtitle lines (CC BY 4.0) with the team's own stance and sentiment "
+                "labels (`classify/corpus/annotations/`); XED's projected emotions are not used.")
+    return "Not used: the XED projected emotions (subtitles, labels projected from English)."
 
 
 def _macro(report: dict[str, Any] | None) -> dict[str, float] | None:

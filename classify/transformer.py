@@ -47,6 +47,8 @@ class ModelCard:
     abuse_threshold: float = 0.5
     int8_fp32_blocks: list[int] | None = None  # blocks whose feed-forward output stays fp32 in int8 (None: all)
     int8_fp32_channels: int = 0  # in the other blocks, the outlier channels of that output kept fp32
+    window_stride: int = 24  # tokens shared by neighbouring windows of a long post
+    max_windows: int = 1  # windows read per post (1: a long post is cut at max_length; see encode_windows)
     label_offsets: dict[str, dict[str, float]] = field(default_factory=dict)  # see classify/operating_point.py
     training: dict[str, Any] = field(default_factory=dict)
 
@@ -64,6 +66,7 @@ class Batch:
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     text_mask: torch.Tensor  # 1 on the reply's own tokens, 0 on the parent and the special tokens
+    owner: torch.Tensor | None = None  # per row, the post it reads (a long post is several windows)
 
 
 def parent_opening(text: str | None, limit: int) -> str:
@@ -83,6 +86,44 @@ def encode(tokenizer: Any, posts: Sequence[Post], max_length: int, parent_chars:
     text_mask = torch.tensor([[1 if sequence == 0 else 0 for sequence in encoded.sequence_ids(i)]
                               for i in range(len(posts))], dtype=torch.long)
     return Batch(encoded["input_ids"], encoded["attention_mask"], text_mask)
+
+
+def parent_budget(tokenizer: Any, parents: list[str], max_length: int) -> list[str]:
+    """Parents cut to at most half the window in tokens, so that every window keeps room for the
+    reply's own text (the parent's opening is context, the reply is what is read)."""
+    budget = (max_length - 4) // 2
+    encoded = tokenizer(parents, add_special_tokens=False, return_offsets_mapping=True)
+    return [parent if len(offsets) <= budget else parent[:offsets[budget - 1][1]]
+            for parent, offsets in zip(parents, encoded["offset_mapping"], strict=True)]
+
+
+def encode_windows(tokenizer: Any, posts: Sequence[Post], max_length: int, parent_chars: int = 160,
+                   stride: int = 24, max_windows: int = 1) -> Batch:
+    """Like `encode`, but a post longer than one window becomes several windows over its tokens that
+    overlap by `stride` tokens (each with the parent's opening), at most `max_windows` of them;
+    `owner` says which post each row reads. With `max_windows` 1 a long post is cut, as `encode` does."""
+    if max_windows <= 1:
+        batch = encode(tokenizer, posts, max_length, parent_chars)
+        return Batch(batch.input_ids, batch.attention_mask, batch.text_mask, torch.arange(len(posts)))
+    texts = [QUERY_PREFIX + post.text for post in posts]
+    parents = parent_budget(tokenizer, [parent_opening(post.parent_text, parent_chars) for post in posts],
+                            max_length)
+    encoded = tokenizer(texts, parents, truncation="only_first", max_length=max_length, stride=stride,
+                        return_overflowing_tokens=True, padding=True, return_tensors="pt")
+    owner = encoded["overflow_to_sample_mapping"]
+    rows = [i for i in range(len(owner)) if i < max_windows or int(owner[i - max_windows]) != int(owner[i])]
+    text_mask = torch.tensor([[1 if sequence == 0 else 0 for sequence in encoded.sequence_ids(i)] for i in rows],
+                             dtype=torch.long)
+    kept = torch.tensor(rows)
+    return Batch(encoded["input_ids"][kept], encoded["attention_mask"][kept], text_mask, owner[kept])
+
+
+def pool_windows(logits: Mapping[str, torch.Tensor], owner: torch.Tensor, posts: int) -> dict[str, torch.Tensor]:
+    """One row of logits per post: the mean over its windows (the heads are linear, so this is also
+    the head applied to the mean of the windows' pooled features)."""
+    counts = torch.zeros(posts).index_add_(0, owner, torch.ones(len(owner))).clamp(min=1).unsqueeze(-1)
+    return {head: torch.zeros(posts, values.shape[-1], dtype=values.dtype).index_add_(0, owner, values) / counts
+            for head, values in logits.items()}
 
 
 def calibration_batches(tokenizer: Any, card: ModelCard) -> Iterator[Batch]:
@@ -260,14 +301,17 @@ class TransformerClassifier:
         size = self.group_size or (INT8_GROUP if isinstance(self.model, OnnxInt8Model) else LENGTH_GROUP)
         groups = [[posts[i] for i in order[start:start + size]] for start in range(0, len(order), size)]
 
-        def prepare(group: list[Post]) -> Batch:
-            return encode(self.tokenizer, group, self.card.max_length, self.card.parent_chars)
+        def run(group: list[Post]) -> dict[str, torch.Tensor]:
+            batch = encode_windows(self.tokenizer, group, self.card.max_length, self.card.parent_chars,
+                                   self.card.window_stride, self.card.max_windows)
+            assert batch.owner is not None  # encode_windows always says which post a row reads
+            return pool_windows(self.model(batch), batch.owner, len(group))
 
         if isinstance(self.model, OnnxInt8Model):
-            outputs = self.model.run_groups(groups, prepare)
+            outputs = self.model.map(run, groups)
         else:
             with torch.inference_mode():
-                outputs = [self.model(prepare(group)) for group in groups]
+                outputs = [run(group) for group in groups]
         back = torch.tensor(order).argsort()
         result = {}
         for head in self.card.labels:

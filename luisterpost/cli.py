@@ -66,8 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--distill", type=float, default=0.5, help="the soft targets' share of the loss (0..1)")
     train.add_argument("--init", type=Path, help="a trained model directory to start from: its fine-tuned blocks "
                                                   "that this model keeps, and its heads")
-    train.add_argument("--select-on", choices=("corpus", "all"), default="corpus",
-                       help="the development rows that pick the best epoch: the corpus's, or all of them")
+    train.add_argument("--select-on", choices=("corpus", "real", "all"), default="corpus",
+                       help="the development rows that pick the best epoch: the corpus's, the real sets', "
+                            "or all of them")
+    train.add_argument("--heads-only", action="store_true", help="with --init: keep its blocks, retrain only the heads")
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
@@ -224,7 +226,7 @@ def _train(args: argparse.Namespace) -> int:
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
-                        init=args.init, select_on=args.select_on)
+                        init=args.init, select_on=args.select_on, heads_only=args.heads_only)
     frame = training_data(with_real=not args.corpus_only)
     if args.extra_csv:
         import pandas as pd

@@ -71,3 +71,37 @@ def test_development_split_is_a_stable_share_of_each_set() -> None:
 def test_missing_shared_data_says_where_it_looked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--corpus-only"):
         real_sets(tmp_path / "absent")
+
+
+def test_hand_labels_give_social_posts_and_subtitles_a_stance_and_a_tone(data: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import classify.datasets as datasets
+
+    annotations = tmp_path / "annotations"
+    annotations.mkdir()
+    pd.DataFrame({"key": [datasets.text_key("Mooie video")], "stance": ["praise"], "sentiment": ["positive"],
+                  "annotator": ["A"]}).to_csv(annotations / "imsypp_labels.csv", index=False)
+    lines = [f"Wat fijn dat je er bent, {i}" for i in range(200)] + ["Ik haat die winkel", "Onbekend label"]
+    pd.DataFrame({"key": [datasets.text_key(line) for line in lines], "text": lines,
+                  "stance": ["neutral"] * 200 + ["complaint", "angry"], "sentiment": ["positive"] * 200 +
+                  ["negative", "negative"], "annotator": ["A"] * 202}).to_csv(annotations / "xed_labels.csv",
+                                                                             index=False)
+    monkeypatch.setattr(datasets, "ANNOTATIONS_DIR", annotations)
+    posts = real_sets(data, ("imsypp-hate-speech",)).set_index("text")
+    assert posts.loc["Mooie video", ["stance", "sentiment"]].tolist() == ["praise", "positive"]
+    assert posts.loc["Wat een sukkel ben jij", ["stance", "sentiment"]].tolist() == ["", "negative"]  # unlabelled
+    subtitles = real_sets(data, ("xed-subtitles",)).set_index("text")
+    assert subtitles.loc["Ik haat die winkel", ["stance", "sentiment"]].tolist() == ["complaint", "negative"]
+    assert "Onbekend label" not in subtitles.index  # a label outside the heads' is left out, not guessed
+    assert 0.05 < (subtitles["split"] == "dev").mean() < 0.3
+
+
+def test_every_real_source_has_train_and_dev_rows() -> None:
+    from classify.datasets import REAL_SETS, shared_data_dir
+
+    if not shared_data_dir().is_dir():
+        pytest.skip("../shared/data is not here")
+    frame = real_sets()
+    for source in REAL_SETS:
+        splits = set(frame.loc[frame["source"] == source, "split"])
+        assert splits == {"train", "dev"}, source

@@ -458,3 +458,76 @@ def test_a_shallower_model_keeps_the_lowest_blocks_when_trained_and_loaded(tiny_
     assert all(torch.equal(value, kept[0].state_dict()[key]) for key, value in frozen.items()), \
         "the lowest block is the base's own, untouched"
     assert [r.stance for r in classifier.classify([Post("zeurpiet", "pakket kapot")])][0] in STANCES
+
+
+def test_a_long_post_is_read_in_overlapping_windows_that_cover_every_token(tiny_base: Path) -> None:
+    from classify.transformer import encode_windows
+
+    _, tokenizer = load_base(str(tiny_base))
+    long_text = " ".join(COMPLAINTS * 12)
+    batch = encode_windows(tokenizer, [Post("top top", None), Post(long_text, "pakket kapot " * 40)], 32,
+                           stride=8, max_windows=64)
+    assert batch.owner is not None
+    owner = batch.owner.tolist()
+    assert owner[0] == 0 and owner.count(1) > 3  # a short post is one window, a long one several
+    assert batch.input_ids.shape[1] <= 32
+    reply_tokens = len(tokenizer("query: " + long_text, add_special_tokens=False)["input_ids"])
+    windows = [row for row, post in enumerate(owner) if post == 1]
+    read = sum(int(batch.text_mask[row].sum()) for row in windows)
+    assert read >= reply_tokens + 8 * (len(windows) - 1)  # every token, and the overlaps twice
+    assert all(int(batch.attention_mask[row].sum()) > int(batch.text_mask[row].sum()) for row in windows), \
+        "each window keeps the parent's opening"
+
+
+def test_a_long_post_is_judged_by_its_whole_text_not_its_first_tokens(trained: tuple[Path, dict[str, object]]) -> None:
+    directory, _ = trained
+    classifier = TransformerClassifier(directory)
+    filler = " ".join(["en"] * 150)  # longer than the model's 96-token window
+    endings = [Post(f"{filler} {' '.join(COMPLAINTS)}"), Post(f"{filler} {' '.join(PRAISE)}")]
+    classifier.card.max_windows = 1
+    cut = classifier.classify(endings)
+    assert cut[0].scores == cut[1].scores  # cut at the window: the endings are never read
+    classifier.card.max_windows = 16
+    complaint, praise = classifier.classify(endings)  # the windows' mean: the filler weighs in too
+    assert praise.scores["stance"]["praise"] > complaint.scores["stance"]["praise"]
+    assert complaint.scores["stance"]["complaint"] > praise.scores["stance"]["complaint"]
+
+
+def test_windows_leave_a_short_post_as_it_was_and_stop_at_the_cap(trained: tuple[Path, dict[str, object]],
+                                                                 tiny_base: Path) -> None:
+    from classify.transformer import encode_windows
+
+    directory, _ = trained
+    classifier = TransformerClassifier(directory)
+    posts = [Post(text, COMPLAINTS[0]) for text in DEFENDERS] + [Post(text) for text in PRAISE]
+    classifier.card.max_windows = 1
+    before = classifier.classify(posts)
+    classifier.card.max_windows = 16
+    assert [r.scores for r in classifier.classify(posts)] == [r.scores for r in before]
+    _, tokenizer = load_base(str(tiny_base))
+    capped = encode_windows(tokenizer, [Post(" ".join(["en"] * 5000))], 32, stride=8, max_windows=4)
+    assert capped.owner is not None and capped.owner.tolist() == [0, 0, 0, 0]
+
+
+def test_retraining_only_the_heads_keeps_every_block_of_the_model_it_starts_from(
+        trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    torch.set_num_threads(1)
+    directory, _ = trained
+    out = tmp_path / "heads"
+    frame = labelled_frame()
+    frame["stance"] = frame["stance"].map({"complaint": "praise", "praise": "complaint", "defense": "defense"})
+    train(frame, Settings(base=str(tiny_base), out=out, name="heads", epochs=15, trainable_layers=2, head_lr=5e-2,
+                          init=directory, heads_only=True, progress=False))
+    before, after = load_file(str(directory / "top.safetensors")), load_file(str(out / "top.safetensors"))
+    blocks = [key for key in before if key.startswith("layers.")]
+    assert blocks and all(torch.equal(before[key], after[key]) for key in blocks)
+    assert not torch.equal(before["heads.heads.stance.weight"], after["heads.heads.stance.weight"])
+    assert TransformerClassifier(out).classify([Post(COMPLAINTS[0])])[0].stance == "praise"  # the new heads
+
+
+def test_retraining_the_heads_needs_a_model_to_start_from(tiny_base: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--heads-only"):
+        train(labelled_frame(), Settings(base=str(tiny_base), out=tmp_path, trainable_layers=2, heads_only=True,
+                                         progress=False))
