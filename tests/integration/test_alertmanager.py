@@ -161,7 +161,8 @@ def test_pile_on_fires_once_then_resolves_through_a_real_alertmanager(
                                 "dedup_key": key, "service": "luisterpost"}
     assert firing["startsAt"].startswith("2018-11-2")  # the incident's own time, from a 2018 replay
     assert firing["annotations"]["description"] == trigger["summary"]
-    assert firing["generatorURL"] == trigger["top_mentions"][0]["url"]
+    assert firing["generatorURL"] == trigger["links"][0]["href"]  # the incident page, which notify puts first
+    assert trigger["top_mentions"][0]["url"] in firing["annotations"]["links"].splitlines()
 
 
 def test_a_silence_in_alertmanager_keeps_the_incident_out(
