@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from kafka import KafkaConsumer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.subscription_state import AsyncConsumerRebalanceListener
-from kafka.errors import KafkaError, KafkaTimeoutError
+from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
 from luisterpost import kafka
 from luisterpost.kafka import GROUP_MOVED, Clients, broker_lost
@@ -253,6 +253,10 @@ class StageLoop:
         try:
             view = kafka.group_view(self.consumer, self._probe_client, self.processor.input_topic,
                                     COMMIT_TIMEOUT_MS // 2)
+        except KeyError as error:
+            # kafka-python's end_offsets raises KeyError when its metadata names a partition the broker no
+            # longer has (a restarted memory broker): the clients' view is stale, so start afresh.
+            raise KafkaConnectionError(f"stale metadata: no offsets for {error}") from error
         except KafkaError as error:
             if self.watch.broker_error is None:
                 log.warning("%s: the broker does not answer: %s", self.processor.stage, error)

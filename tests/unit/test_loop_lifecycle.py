@@ -267,3 +267,33 @@ def test_give_up_after_the_configured_time_without_a_broker() -> None:
     watch = Watch(WatchSettings(give_up_s=900), now=0)
     assert not watch.give_up(899) and watch.give_up(900)
     assert not Watch(WatchSettings(give_up_s=0), now=0).give_up(10**9)  # 0: never
+
+
+class StaleProbe(FakeConsumer):
+    """kafka-python's end_offsets after a memory broker restarted with fewer partitions: a KeyError."""
+
+    def end_offsets(self, partitions: list[TopicPartition], timeout_ms: int) -> dict[TopicPartition, int]:
+        raise KeyError(TopicPartition(TOPIC, 1))
+
+
+def test_stale_metadata_in_the_probe_makes_new_clients_instead_of_stopping() -> None:
+    made: list[KafkaClients] = []
+
+    def clients() -> KafkaClients:
+        probe = StaleProbe({}, {0: 1}) if not made else FakeConsumer({}, {0: 1})
+        made.append(KafkaClients(FakeConsumer({}, {0: 1}), FakeProducer(), probe))
+        return made[-1]
+
+    stopping, metrics = threading.Event(), Metrics(CollectorRegistry())
+    loop = StageLoop(Echo(), clients, metrics, stopping, watch=FAST)
+    worker = threading.Thread(target=loop.run)
+    worker.start()
+    try:
+        deadline = threading.Event()
+        while len(made) < 2:
+            assert not deadline.wait(0.01) and worker.is_alive(), f"the stage stopped: {loop.failed!r}"
+    finally:
+        stopping.set()
+        worker.join(10)
+    assert loop.failed is None
+    assert sample(metrics, "luisterpost_consumer_rejoins_total", stage="ingest", reason="broker") == 1
