@@ -97,7 +97,7 @@ def main() -> None:
             drained_s = time.monotonic() - fed
             report = run.count(stream)
             loss, broker = broker_loss(run, broker, args.broker_down_s, args.out)
-            run.finish(Stream([], [], set()))
+            run.stop_all()  # after the broker loss the old topics are gone: the counts above stand
         finally:
             run.close()
             broker.stop()

@@ -259,10 +259,13 @@ class ChaosRun:
 
     def finish(self, stream: Stream) -> ChaosReport:
         """SIGTERM every member, then count what got through."""
+        self.stop_all()
+        return self.count(stream)
+
+    def stop_all(self) -> None:
         self._watching.clear()
         for member in list(self._members):
             self.stop(member)
-        return self.count(stream)
 
     def count(self, stream: Stream) -> ChaosReport:
         report = self.report
