@@ -54,9 +54,10 @@ def test_a_stage_is_not_ready_without_its_broker_and_carries_on_when_it_returns(
             assert probe(http, "/readyz")[0] == 200
 
             os.kill(first.pid or 0, signal.SIGKILL)
-            wait_for(lambda: probe(http, "/readyz")[0] == 503, 60, "/readyz 503 without the broker")
-            status, body = probe(http, "/readyz")
-            assert "broker" in json.dumps(body["reasons"]), body
+            # The lost assignment may make it 503 first; the broker's absence is named after broker_timeout_s.
+            wait_for(lambda: probe(http, "/readyz")[0] == 503
+                     and "broker" in json.dumps(probe(http, "/readyz")[1].get("reasons")), 60,
+                     "/readyz 503 naming the broker")
             assert probe(http, "/healthz")[0] == 200  # reconnecting is not hanging: no liveness restart
 
             second = EmbeddedBroker(port=port, workdir=tmp_path / "two").start()  # empty: memory storage
