@@ -15,11 +15,11 @@ import statistics
 
 import torch
 
-from classify.datasets import CORPUS_DIR
+from classify.datasets import CORPUS_DIR, posts_of
 from classify.onnx_int8 import OnnxInt8Model
 from classify.registry import DEFAULT_MODEL, load_classifier
 from classify.transformer import TransformerClassifier
-from luisterpost.offline import median_rate, posts_of, read_posts
+from luisterpost.offline import median_rate, read_posts
 
 LAYOUTS = {"one run at a time, groups of 16": (1, 16), "side by side, groups of 16": (None, 16),
            "side by side, groups of 8": (None, 8), "side by side, groups of 4": (None, 4),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from classify.labels import SENTIMENTS, STANCES
+from classify.model import Post
 from luisterpost.config import ConfigError
 
 COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
@@ -153,3 +154,10 @@ def training_data(with_real: bool = True, data: Path | None = None) -> pd.DataFr
     if with_real:
         frames.append(real_sets(data))
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+
+
+def posts_of(frame: pd.DataFrame) -> list[Post]:
+    """A frame with `text` (and `parent_text`, if any) as the classifier's posts."""
+    parents = frame["parent_text"] if "parent_text" in frame.columns else [""] * len(frame)
+    return [Post(text=text, parent_text=parent or None) for text, parent in zip(frame["text"], parents,
+                                                                                  strict=True)]

@@ -126,8 +126,8 @@ def choose_head(head: str, labels: Sequence[str], real: Rows, corpus: Rows) -> t
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from classify.datasets import posts_of
     from classify.transformer import TransformerClassifier
-    from luisterpost.offline import posts_of
 
     parser = argparse.ArgumentParser(prog="python -m classify.real_offsets", description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)

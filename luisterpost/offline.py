@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from classify.datasets import posts_of
 from classify.evaluate import confusion, head_report
 from classify.labels import HEADS
 from classify.model import Classification, Classifier, Post
@@ -25,12 +26,6 @@ def read_posts(path: Path, required: tuple[str, ...] = ("text",)) -> pd.DataFram
     if missing:
         raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}")
     return frame
-
-
-def posts_of(frame: pd.DataFrame) -> list[Post]:
-    parents = frame["parent_text"] if "parent_text" in frame.columns else [""] * len(frame)
-    return [Post(text=text, parent_text=parent or None) for text, parent in zip(frame["text"], parents,
-                                                                                  strict=True)]
 
 
 def classify_all(classifier: Classifier, posts: list[Post], batch_size: int,
