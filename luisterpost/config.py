@@ -24,9 +24,9 @@ class _Section(BaseModel):
 
 class KafkaConfig(_Section):
     bootstrap: str | None = None  # None: start the embedded broker
-    topic_prefix: str = ""
-    group_prefix: str = "luisterpost"
-    partitions: int = Field(default=6, ge=1)
+    topic_prefix: str = Field(default="", description="prepended to every topic name (mentions.raw, mentions, ...)")
+    group_prefix: str = Field(default="luisterpost", description="consumer groups are <prefix>.<stage>")
+    partitions: int = Field(default=6, ge=1, description="for the topics Luisterpost creates itself")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None
@@ -39,9 +39,9 @@ class KafkaConfig(_Section):
     ssl_certfile: Path | None = None  # mutual TLS: the client certificate ...
     ssl_keyfile: Path | None = None  # ... and its unencrypted private key
     ssl_check_hostname: bool = True
-    session_timeout_ms: int = Field(default=6000, ge=1000)
+    session_timeout_ms: int = Field(default=6000, ge=1000, description="the first group join takes about half of it")
     heartbeat_interval_ms: int = Field(default=1000, ge=100)
-    commit_interval_s: float = Field(default=1.0, ge=0)
+    commit_interval_s: float = Field(default=1.0, ge=0, description="how often handled offsets are committed")
     max_poll_records: int = Field(default=256, ge=1)
     max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # Lifecycle (docs/operations-lifecycle.md): not ready after this long without the broker ...
@@ -151,7 +151,7 @@ class NotifyConfig(_Section):
 
 
 class HttpConfig(_Section):
-    address: str = "127.0.0.1:9464"
+    address: str = Field(default="127.0.0.1:9464", description="/metrics, /healthz, /readyz; 0.0.0.0:9464 in a pod")
     liveness_timeout_s: float = Field(default=120, gt=0)
 
 
