@@ -1,4 +1,4 @@
-"""The label sets of the two heads and the signal flags (design.md, Classification)."""
+"""The label sets of the two heads and the signal flags (docs/contracts.md, Labels)."""
 
 from typing import Final
 

@@ -1,4 +1,4 @@
-"""Signal flags (design.md, Classification): Dutch and Flemish word lists, matched robustly.
+"""Signal flags (docs/contracts.md, Labels): Dutch and Flemish word lists, matched robustly.
 
 Matching works on `normalize(text)`: accents folded, lowercased, runs of one character capped at
 two, CamelCase hashtags split. Every plain term is made elastic (each run of a letter may repeat:

@@ -1,4 +1,4 @@
-"""Mention JSON v1 (design.md): bytes become a Mention or an Invalid(reason), never an exception."""
+"""Mention JSON v1 (docs/contracts.md): bytes become a Mention or an Invalid(reason), never an exception."""
 
 from __future__ import annotations
 

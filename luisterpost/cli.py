@@ -1,4 +1,4 @@
-"""The command line of design.md: run, replay, classify, eval, broker (and demo, the embedded default)."""
+"""The command line of docs/contracts.md: run, replay, classify, eval, broker (and demo, the embedded default)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="luisterpost", description=__doc__)
     parser.add_argument("--version", action="version", version=f"luisterpost {__version__}")
     parser.add_argument("--config", type=Path, default=os.environ.get("LUISTERPOST_CONFIG") or None,
-                        help="YAML configuration (or LUISTERPOST_CONFIG); defaults are documented in README")
+                        help="YAML configuration (or LUISTERPOST_CONFIG); every key: docs/configuration.md")
     parser.add_argument("--log-level", default=os.environ.get("LUISTERPOST_LOG_LEVEL", "INFO"))
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a stage (or all) as a daemon")

@@ -58,7 +58,7 @@ RULES_INTRO = """\
 ## The rules file (`detect.rules_file`)
 
 The thresholds of the escalation rules, whose meaning is in docs/escalation.md. The defaults below
-are those of the bundled file, `luisterpost/defaults/rules.yaml`, which gives the reason for each
+are those of the bundled file, `alerts/defaults/rules.yaml`, which gives the reason for each
 one beside it. Every rule also takes `enabled` and `severity`. Keys, at the top level of that file:
 """
 

@@ -1,4 +1,4 @@
-"""Every metric Luisterpost exports, in one place (design.md, Metrics). Base units, bounded labels:
+"""Every metric Luisterpost exports, in one place (docs/operations.md, Metrics). Base units, bounded labels:
 never a mention id or an author handle. The registry is injected so tests read their own values."""
 
 from __future__ import annotations

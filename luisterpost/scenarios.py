@@ -1,4 +1,4 @@
-"""Deterministic Dutch mention streams (Mention JSON v1, design.md) for the demo and the tests.
+"""Deterministic Dutch mention streams (Mention JSON v1, docs/contracts.md) for the demo and the tests.
 
 Everything comes from `random.Random(seed)`: the same seed gives the same records, byte for byte.
 The `labelled_*` functions pair each mention with the stance its text was written to have, so that

@@ -26,7 +26,7 @@ KUBERNETES_VERSION = "1.31.0"
 CRD_KINDS = {"KafkaTopic", "KafkaUser", "ScaledObject", "TriggerAuthentication", "ServiceMonitor", "PrometheusRule"}
 INPUT_TOPIC = {"ingest": "mentions.raw", "classify": "mentions", "detect": "mentions.classified",
                "notify": "incidents"}
-COMPACTED = {"incidents", "silences", "labels"}  # design.md: the last record per key is the state
+COMPACTED = {"incidents", "silences", "labels"}  # docs/contracts.md: the last record per key is the state
 # Secrets an SRE creates (or an operator writes); the manifests only reference them.
 EXTERNAL_SECRETS = {"luisterpost-pagers", "luisterpost", "kafka-cluster-ca-cert", "luisterpost-keda-kafka"}
 
