@@ -34,7 +34,8 @@ tools:
 test: setup tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy --strict luisterpost ingest classify alerts
+	$(BIN)/lint-imports  # the import contracts in pyproject.toml: cores never import the runtime, nor downstream
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

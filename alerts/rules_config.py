@@ -1,8 +1,9 @@
-"""The rules file: thresholds with documented defaults (luisterpost/defaults/rules.yaml)."""
+"""The rules file: thresholds with documented defaults (alerts/defaults/rules.yaml, equal to these models' defaults)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,9 +11,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alerts.incidents import Policy
+from ingest.errors import ConfigError, problems
 from ingest.mention import Platform
-from luisterpost.config import ConfigError, bundled, problems
 
+BUNDLED_RULES = resources.files("alerts") / "defaults" / "rules.yaml"  # detect.rules_file: None
 Severity = Literal["critical", "error", "warning", "info"]
 
 
@@ -154,7 +156,7 @@ class RulesConfig(BaseModel):
 def load_rules(path: Path | None) -> RulesConfig:
     source = str(path) if path else "bundled rules.yaml"
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8") if path else bundled("rules.yaml"))
+        raw: Any = yaml.safe_load((path or BUNDLED_RULES).read_text(encoding="utf-8"))
         return RulesConfig.model_validate(raw or {})
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"detect.rules_file: cannot read {source}: {error}") from None

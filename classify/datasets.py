@@ -16,7 +16,7 @@ import pandas as pd
 
 from classify.labels import SENTIMENTS, STANCES
 from classify.model import Post
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -161,3 +161,15 @@ def posts_of(frame: pd.DataFrame) -> list[Post]:
     parents = frame["parent_text"] if "parent_text" in frame.columns else [""] * len(frame)
     return [Post(text=text, parent_text=parent or None) for text, parent in zip(frame["text"], parents,
                                                                                   strict=True)]
+
+
+def read_posts(path: Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
+    """A CSV of posts, every cell a string; an unreadable file or a missing column is an error naming it."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}")
+    return frame

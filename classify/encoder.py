@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 log = logging.getLogger("classify.encoder")
 

@@ -44,9 +44,8 @@ def choose_defense_offset(log_probabilities: torch.Tensor, gold: Sequence[str], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.datasets import posts_of
+    from classify.datasets import posts_of, read_posts
     from classify.transformer import TransformerClassifier
-    from luisterpost.offline import read_posts
 
     parser = argparse.ArgumentParser(prog="python -m classify.operating_point", description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)

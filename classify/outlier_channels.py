@@ -22,7 +22,7 @@ from torch import nn
 
 from classify.datasets import CORPUS_DIR
 from classify.model import Post
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 CALIBRATION_POSTS = 512  # the training split's first posts, each run alone as the int8 path runs them
 CALIBRATION_FILE = CORPUS_DIR / "train.csv"

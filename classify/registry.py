@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from classify.model import Classifier
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = "luisterpost-e5-small"

@@ -36,7 +36,7 @@ from classify.transformer import (
     run_top,
     set_encoder_layers,
 )
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)

@@ -24,7 +24,7 @@ from classify.model import Classification, Post
 from classify.onnx_int8 import OnnxInt8Model, cache_key, export_int8, int8_file
 from classify.outlier_channels import calibration_file, calibration_posts, keep_outliers_in_fp32
 from classify.signals import find_signals
-from luisterpost.config import ConfigError
+from ingest.errors import ConfigError
 
 CARD_FILE = "luisterpost.json"
 LENGTH_GROUP = 16  # posts per run of the fp32 model

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luisterpost.config import ConfigError, bundled, problems
+from ingest.errors import ConfigError, problems
+
+BUNDLED_BRANDS = resources.files("ingest") / "defaults" / "brands.yaml"  # ingest.brands_file: None
 
 
 class Brand(BaseModel):
@@ -72,7 +75,7 @@ class BrandMatcher:
 def load_brands(path: Path | None) -> BrandMatcher:
     source = str(path) if path else "bundled brands.yaml"
     try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8") if path else bundled("brands.yaml"))
+        raw: Any = yaml.safe_load((path or BUNDLED_BRANDS).read_text(encoding="utf-8"))
         return BrandMatcher(BrandFile.model_validate(raw).brands)
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"ingest.brands_file: cannot read {source}: {error}") from None

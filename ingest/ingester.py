@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest.brands import BrandMatcher
+from ingest.config import IngestConfig
 from ingest.dedup import SeenIds
 from ingest.language import detect
 from ingest.mention import Invalid, Mention, parse
 from ingest.untrusted import Limits
-from luisterpost.config import IngestConfig
 
 
 @dataclass(frozen=True)

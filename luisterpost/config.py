@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import os
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+# Each core owns its section (and ingest the error every core raises); this module composes them.
+from alerts.config import DetectConfig, NotifyConfig, ReceiverConfig
+from classify.config import ClassifyConfig
+from ingest.config import IngestConfig
+from ingest.errors import ConfigError, problems
 
-class ConfigError(Exception):
-    """A configuration problem, worded for the person who wrote the file."""
+__all__ = ["ClassifyConfig", "Config", "ConfigError", "DetectConfig", "HttpConfig", "IngestConfig",
+           "IntakeClientConfig", "IntakeConfig", "KafkaConfig", "NotifyConfig", "ReceiverConfig", "ReviewConfig",
+           "build", "describe", "load", "problems"]
 
 
 class _Section(BaseModel):
@@ -73,81 +77,6 @@ class KafkaConfig(_Section):
 
 def _bad(message: str) -> PydanticCustomError:
     return PydanticCustomError("kafka_security", message)
-
-
-class IngestConfig(_Section):
-    brands_file: Path | None = None  # None: the bundled brands.yaml
-    max_text_chars: int = Field(default=20_000, ge=1)
-    dedup_capacity: int = Field(default=200_000, ge=1)
-    dedup_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # ids are kept as 16-byte digests
-    languages: tuple[str, ...] = ("nl", "en", "de", "fr", "es", "it", "pl", "tr", "ar")
-    # Sizes of untrusted fields (docs/bad-input.md). Ids are dedup keys, Kafka keys and part of an
-    # incident's dedup_key (PagerDuty takes 255 characters): longer ones go to the DLQ.
-    max_id_chars: int = Field(default=200, ge=1)
-    max_name_chars: int = Field(default=200, ge=1)  # author.handle, author.name: cut and flagged
-    max_url_chars: int = Field(default=4096, ge=1)  # longer than any browser or sitemap takes: DLQ
-    max_depth: int = Field(default=32, ge=4)  # nesting of unknown fields; deeper: DLQ
-    max_record_bytes: int = Field(default=1024 * 1024, ge=1024)  # a mention passed on, as JSON; larger: DLQ
-    # The share of the last `halt_window` records that went to the DLQ is a gauge, and logged at ERROR
-    # when it changes. None (the default): never halt; a number: stop at that share (not committed).
-    halt_invalid_ratio: float | None = Field(default=None, gt=0, le=1)
-    halt_window: int = Field(default=200, ge=10)
-
-
-class ClassifyConfig(_Section):
-    model: str = "luisterpost-e5-small"  # or "lexicon", or a directory written by `luisterpost train`
-    precision: Literal["fp32", "int8"] = "fp32"  # int8: ONNX Runtime, about 1.8x faster, 0.1 points of macro-F1 lower
-    batch_size: int = Field(default=32, ge=1)
-    parent_cache: int = Field(default=100_000, ge=1)
-    parent_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # texts and ids, counted by size
-
-
-class DetectConfig(_Section):
-    rules_file: Path | None = None  # None: the bundled rules.yaml
-    baseline_file: Path | None = None  # hour-of-week rates from `luisterpost baseline`; None: learned as it runs
-    timezone: str = "Europe/Amsterdam"  # whose clock "Monday 09:00" is, for the hour-of-week baselines
-    allowed_lateness_s: float = Field(default=300, ge=0)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Amsterdam") from None
-        return value
-
-
-class ReceiverConfig(_Section):
-    """Which fields each type takes, and their defaults, are checked in alerts/receivers/build.py."""
-
-    name: str
-    type: Literal["console", "webhook", "jsonl", "pagerduty", "opsgenie", "alertmanager", "slack"]
-    url: SecretStr | None = None  # a webhook URL is often its own token (Slack's always is)
-    url_from_env: str | None = None
-    path: Path | None = None
-    headers: dict[str, SecretStr] = Field(default_factory=dict)
-    # Header name -> environment variable holding its value (a mounted Secret): keeps keys out of files.
-    headers_from_env: dict[str, str] = Field(default_factory=dict)
-    routing_key: SecretStr | None = None  # PagerDuty integration key
-    routing_key_from_env: str | None = None
-    api_key: SecretStr | None = None  # Opsgenie API key (sent as "GenieKey <key>")
-    api_key_from_env: str | None = None
-    rate_per_minute: int | None = Field(default=None, ge=1)  # None: the pager's own limit, if it has one
-    # None: critical and error for the pagers (pagerduty, opsgenie, alertmanager), everything elsewhere.
-    severities: tuple[Literal["critical", "error", "warning", "info"], ...] | None = None
-    timeout_s: float | None = Field(default=None, gt=0)  # None: notify.timeout_s
-
-
-class NotifyConfig(_Section):
-    receivers: tuple[ReceiverConfig, ...] = (ReceiverConfig(name="console", type="console"),)
-    timeout_s: float = Field(default=10, gt=0)
-    backoff_initial_s: float = Field(default=0.5, gt=0)
-    backoff_max_s: float = Field(default=60, gt=0)
-    # A receiver still failing this long after an event reached its lane gives the event up: counted,
-    # alerted, dead-lettered (docs/receivers.md). Until then only that receiver's lane waits.
-    give_up_after_s: float = Field(default=3600, gt=0)
-    silences_refresh_s: float = Field(default=5, gt=0)  # how soon a new silence reaches a running notify
 
 
 class HttpConfig(_Section):
@@ -233,16 +162,6 @@ ENV_OVERRIDES = {
 }
 
 
-def problems(error: ValidationError) -> str:
-    """Name every bad key as a dotted path, the way a person looks it up in the file."""
-    lines = []
-    for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
-        lines.append(f"{key}: {message}")
-    return "; ".join(lines)
-
-
 def describe(error: ValidationError) -> str:
     return "invalid configuration: " + problems(error)
 
@@ -273,7 +192,3 @@ def load(path: Path | None, environ: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"configuration {path} must be a mapping of sections, not {type(raw).__name__}")
     return build(raw, environ)
 
-
-def bundled(name: str) -> str:
-    """The text of a file shipped in luisterpost/defaults."""
-    return resources.files("luisterpost.defaults").joinpath(name).read_text(encoding="utf-8")

@@ -10,22 +10,11 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from classify.datasets import posts_of
+from classify.datasets import posts_of, read_posts
 from classify.evaluate import confusion, head_report
 from classify.labels import HEADS
 from classify.model import Classification, Classifier, Post
 from luisterpost.config import ConfigError
-
-
-def read_posts(path: Path, required: tuple[str, ...] = ("text",)) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from None
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise ConfigError(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(frame.columns)}")
-    return frame
 
 
 def classify_all(classifier: Classifier, posts: list[Post], batch_size: int,

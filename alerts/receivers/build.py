@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
+from alerts.config import NotifyConfig, ReceiverConfig
 from alerts.receivers import opsgenie, pagerduty
 from alerts.receivers.alertmanager import AlertmanagerReceiver
 from alerts.receivers.base import Receiver
@@ -17,7 +18,7 @@ from alerts.receivers.pagerduty import PagerDutyReceiver
 from alerts.receivers.rate import RateBudget
 from alerts.receivers.slack import SlackReceiver
 from alerts.receivers.webhook import WebhookReceiver
-from luisterpost.config import ConfigError, NotifyConfig, ReceiverConfig
+from ingest.errors import ConfigError
 
 PAGERS = frozenset({"pagerduty", "opsgenie", "alertmanager"})
 # What each type takes besides name, type and severities: anything else set is a mistake to report.

@@ -324,3 +324,4 @@ def test_the_installed_package_has_every_module_the_model_and_the_int8_calibrati
     assert modules <= names, f"left out of the package: {sorted(modules - names)}"
     assert {"classify/models/luisterpost-e5-small/luisterpost.json",
             "classify/models/luisterpost-e5-small/top.safetensors"} <= names
+    assert {"ingest/defaults/brands.yaml", "alerts/defaults/rules.yaml"} <= names, "the bundled defaults are left out"

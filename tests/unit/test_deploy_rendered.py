@@ -168,14 +168,13 @@ def test_the_rendered_config_is_valid_and_its_files_are_mounted(overlay: str) ->
 
 def test_the_base_brands_and_rules_load() -> None:
     from alerts.rules_config import load_rules
-    from ingest.brands import load_brands
-    from luisterpost.config import bundled
+    from ingest.brands import BUNDLED_BRANDS, load_brands
 
     base = ROOT / "deploy" / "base"
     load_brands(base / "brands.yaml")
     load_rules(base / "rules.yaml")
-    assert (base / "brands.yaml").read_text(encoding="utf-8") == bundled("brands.yaml"), (
-        "deploy/base/brands.yaml differs from luisterpost/defaults/brands.yaml: copy it over")
+    assert (base / "brands.yaml").read_text(encoding="utf-8") == BUNDLED_BRANDS.read_text(encoding="utf-8"), (
+        "deploy/base/brands.yaml differs from ingest/defaults/brands.yaml: copy it over")
 
 
 # --- Strimzi ----------------------------------------------------------------------------------------

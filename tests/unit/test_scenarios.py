@@ -19,7 +19,7 @@ from luisterpost import scenario_texts as texts
 from luisterpost import scenarios
 from luisterpost.scenarios import DEMO_START, PILE_ON_ROOT_ID, PILE_ON_START, PLATFORMS
 
-BRANDS_FILE = Path(scenarios.__file__).parent / "defaults" / "brands.yaml"
+BRANDS_FILE = Path(__file__).parents[2] / "ingest" / "defaults" / "brands.yaml"
 STANCES = {"complaint", "defense", "praise", "neutral"}
 
 
