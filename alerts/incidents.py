@@ -38,12 +38,13 @@ class _Open:
 
 @dataclass(frozen=True)
 class Policy:
-    """How the book turns findings into pager events (the `incidents` section of the rules file)."""
+    """How the book turns findings into pager events: `IncidentsConfig.policy()` builds it from the `incidents`
+    section of the rules file, whose models hold the defaults (one source: no defaults here)."""
 
-    growth_step: int = 5  # an update only when the incident grew by this much: no stream of updates
-    repeat: timedelta = timedelta(hours=4)  # Alertmanager's repeat_interval: remind while unresolved
-    inhibitor: str = "complaint_spike"  # a brand-wide incident of this rule mutes ...
-    inhibited: frozenset[str] = frozenset({"influencer_complaint", "pile_on", "legal_or_media_threat"})
+    growth_step: int  # an update only when the incident grew by this much: no stream of updates
+    repeat: timedelta  # Alertmanager's repeat_interval: remind while unresolved
+    inhibitor: str  # a brand-wide incident of this rule mutes ...
+    inhibited: frozenset[str]  # ... these rules' incidents of the same brand
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ class IncidentBook:
     thread incidents do not page (new ones are held, open ones get no updates); when the spike
     resolves, the held ones that still hold are triggered then."""
 
+    policy: Policy
     published: dict[str, Published] = field(default_factory=dict)
-    policy: Policy = field(default_factory=Policy)
     _open: dict[str, _Open] = field(default_factory=dict)
     _held: dict[str, Firing] = field(default_factory=dict)
 

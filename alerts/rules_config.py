@@ -107,11 +107,17 @@ class PipelineSilenceConfig(_Rule):
     warmup: PipelineSilenceWarmup = PipelineSilenceWarmup()
 
 
+# The polled sources' delays (reasons in rules.yaml); every other platform waits detect.allowed_lateness_s.
+POLLED_LATENESS_MINUTES: dict[Platform, float] = {"linkedin": 45, "facebook": 45, "instagram": 45, "youtube": 45,
+                                                  "reddit": 45, "forum": 90, "news": 90, "trustpilot": 1500,
+                                                  "review": 1500}
+
+
 class EventTimeConfig(BaseModel):
     """Mixed delays (docs/event-time.md): how late each source may deliver, and what is too old or too new."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    allowed_lateness_minutes: dict[Platform, float] = Field(default_factory=dict)
+    allowed_lateness_minutes: dict[Platform, float] = Field(default_factory=lambda: dict(POLLED_LATENESS_MINUTES))
     stale_hours: float = Field(default=48, gt=0)
     max_future_minutes: float = Field(default=10, ge=0)
     late_note_minutes: float = Field(default=5, ge=0)

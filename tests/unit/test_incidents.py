@@ -7,12 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alerts.incidents import Clear, Firing, IncidentBook, Policy, Published
+from alerts.incidents import Clear, Firing, IncidentBook, Published
+from alerts.rules_config import IncidentsConfig
 
 T0 = datetime(2018, 11, 26, 22, 0, tzinfo=timezone(timedelta(hours=1)))
 SPIKE = "coolblue/complaint_spike"
 THREAD = "coolblue/pile_on/li:1"
 OTHER_BRAND_THREAD = "bol/pile_on/x:9"
+POLICY = IncidentsConfig().policy()  # the defaults: what a rules file without `incidents` gives
 
 
 def finding(key: str, size: int) -> Firing:
@@ -61,11 +63,11 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_life_cycle(name: str) -> None:
     steps, expected = CASES[name]
-    assert run(IncidentBook(), steps) == expected
+    assert run(IncidentBook(POLICY), steps) == expected
 
 
 def test_the_spike_page_names_the_thread_incidents_it_mutes() -> None:
-    book = IncidentBook()
+    book = IncidentBook(POLICY)
     run(book, [(THREAD, 10, 0), (SPIKE, 20, 1), ("coolblue/influencer_complaint/li:2", 1, 2)])
     event = book.fire(finding(SPIKE, 30), T0 + timedelta(minutes=3))[0]
     assert event["action"] == "update"
@@ -73,7 +75,7 @@ def test_the_spike_page_names_the_thread_incidents_it_mutes() -> None:
 
 
 def test_update_says_why() -> None:
-    book = IncidentBook()
+    book = IncidentBook(POLICY)
     run(book, [(THREAD, 10, 0)])
     grew = book.fire(finding(THREAD, 15), T0 + timedelta(minutes=1))[0]
     reminder = book.fire(finding(THREAD, 15), T0 + timedelta(hours=5))[0]
@@ -81,12 +83,12 @@ def test_update_says_why() -> None:
 
 
 def test_policy_from_the_rules_file_changes_the_repeat_interval() -> None:
-    book = IncidentBook(policy=Policy(repeat=timedelta(minutes=30)))
+    book = IncidentBook(IncidentsConfig(repeat_hours=0.5).policy())
     assert run(book, [(THREAD, 10, 0), (THREAD, 10, 30)]) == [("trigger", THREAD), ("update", THREAD)]
 
 
 def test_a_rebuild_does_not_publish_again_what_the_topic_already_has() -> None:
     published = {THREAD: Published("update", T0 + timedelta(minutes=1))}
-    book = IncidentBook(published=published)
+    book = IncidentBook(POLICY, published=published)
     assert run(book, [(THREAD, 10, 0), (THREAD, 15, 1), (THREAD, 20, 2), (THREAD, None, 3)]) == [
         ("update", THREAD), ("resolve", THREAD)]
