@@ -1,7 +1,12 @@
-"""The `classify` section of the configuration; `luisterpost.config` composes it into `Config`."""
+"""The `classify` section of the configuration; `luisterpost.config` composes it into `Config`.
+
+Also where the model cache lives (rebuilt base encoders, int8 exports): a process-wide place, as a
+cache is, set by the runtime at start from LUISTERPOST_MODEL_CACHE. The core never reads the environment.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,3 +19,16 @@ class ClassifyConfig(BaseModel):
     batch_size: int = Field(default=32, ge=1)
     parent_cache: int = Field(default=100_000, ge=1)
     parent_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # texts and ids, counted by size
+
+
+_model_cache: Path | None = None  # None: ~/.cache/luisterpost/models
+
+
+def use_model_cache(directory: Path | None) -> None:
+    """The runtime's LUISTERPOST_MODEL_CACHE (None: the default under the home directory)."""
+    global _model_cache
+    _model_cache = directory
+
+
+def model_cache_dir() -> Path:
+    return _model_cache or Path.home() / ".cache" / "luisterpost" / "models"

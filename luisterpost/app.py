@@ -18,7 +18,7 @@ from classify.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Ingester
 from luisterpost import kafka
-from luisterpost.config import Config, ConfigError, DetectConfig
+from luisterpost.config import Config, ConfigError, DetectConfig, process_environment
 from luisterpost.kafka import KafkaClients
 from luisterpost.lifecycle import WatchSettings
 from luisterpost.loop import Processor, StageLoop
@@ -64,8 +64,8 @@ class Pipeline:
             lateness = timedelta(seconds=config.detect.allowed_lateness_s)
             return DetectStage(load_rules(config.detect.rules_file), lateness, self.topics, self.metrics,
                                self._read_incidents, hour_of_week(config.detect))
-        notifier = Notifier(build_receivers(config.notify), self.stopping, config.notify.backoff_initial_s,
-                            config.notify.backoff_max_s,
+        receivers = build_receivers(config.notify, process_environment())  # secrets named by *_from_env
+        notifier = Notifier(receivers, self.stopping, config.notify.backoff_initial_s, config.notify.backoff_max_s,
                             lambda name, outcome: self.metrics.deliveries.labels(name, outcome.status).inc(),
                             config.notify.give_up_after_s)
         silences = SilenceFeed(config.kafka, self.bootstrap, self.topics.silences, config.notify.silences_refresh_s)

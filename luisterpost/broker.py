@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
+from luisterpost.config import process_environment
+
 log = logging.getLogger(__name__)
 
 NOT_DURABLE = ("the embedded broker keeps everything in memory: a restart loses every topic, record and "
@@ -92,7 +94,8 @@ class EmbeddedBroker:
         # Its own session: a Ctrl-C in the terminal must reach us, not the broker, so that the stages
         # can drain and commit before we stop it. It dies with us all the same (Linux).
         self._process = subprocess.Popen(command, cwd=self._workdir, stdout=log_file, stderr=subprocess.STDOUT,
-                                         env={**os.environ, "HOME": str(self._workdir)}, start_new_session=True,
+                                         env={**process_environment(), "HOME": str(self._workdir)},
+                                         start_new_session=True,
                                          preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         self._wait_ready(timeout_s)
         log.info("embedded broker ready on %s", self.bootstrap)

@@ -5,24 +5,25 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
 
+from classify.config import use_model_cache
 from luisterpost import __version__, labels_cli, silence_cli
 from luisterpost.app import STAGES
-from luisterpost.config import Config, ConfigError, load
+from luisterpost.config import Config, ConfigError, environment, load
 
 log = logging.getLogger("luisterpost")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="luisterpost", description=__doc__)
+    env = environment()
     parser.add_argument("--version", action="version", version=f"luisterpost {__version__}")
-    parser.add_argument("--config", type=Path, default=os.environ.get("LUISTERPOST_CONFIG") or None,
+    parser.add_argument("--config", type=Path, default=env.config,
                         help="YAML configuration (or LUISTERPOST_CONFIG); every key: docs/configuration.md")
-    parser.add_argument("--log-level", default=os.environ.get("LUISTERPOST_LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", default=env.log_level)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a stage (or all) as a daemon")
     run.add_argument("stage", choices=(*STAGES, "all", "intake"))
@@ -140,7 +141,7 @@ def _broker() -> int:
 
     stopping = threading.Event()
     stop_on_signals(stopping)
-    port = int(os.environ.get("LUISTERPOST_BROKER_PORT", "9092"))
+    port = int(environment().broker_port)
     try:
         with EmbeddedBroker(port=port) as broker:
             print(f"embedded broker on {broker.bootstrap} (memory storage: NOT DURABLE); Ctrl-C stops", flush=True)
@@ -227,7 +228,7 @@ def _train(args: argparse.Namespace) -> int:
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
                         init=args.init, select_on=args.select_on, heads_only=args.heads_only)
-    frame = training_data(with_real=not args.corpus_only)
+    frame = training_data(with_real=not args.corpus_only, data=environment().shared_data)
     if args.extra_csv:
         import pandas as pd
 
@@ -256,6 +257,7 @@ def _setup(config: Config) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    use_model_cache(environment().model_cache)  # where classify finds and builds its encoders
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("kafka").setLevel(logging.WARNING)

@@ -1,9 +1,16 @@
-"""One frozen, typed configuration, validated at start. Unknown keys are errors that name the key."""
+"""One frozen, typed configuration, validated at start. Unknown keys are errors that name the key.
+
+This is also the one module that reads the process environment: the LUISTERPOST_* variables (the
+overrides of configuration keys, and `environment()`), and the variables that `*_from_env` keys name
+(`process_environment()`). Everything else, the cores above all, gets the values passed in.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,9 +24,9 @@ from classify.config import ClassifyConfig
 from ingest.config import IngestConfig
 from ingest.errors import ConfigError, problems
 
-__all__ = ["ClassifyConfig", "Config", "ConfigError", "DetectConfig", "HttpConfig", "IngestConfig",
+__all__ = ["ClassifyConfig", "Config", "ConfigError", "DetectConfig", "Environment", "HttpConfig", "IngestConfig",
            "IntakeClientConfig", "IntakeConfig", "KafkaConfig", "NotifyConfig", "ReceiverConfig", "ReviewConfig",
-           "build", "describe", "load", "problems"]
+           "build", "describe", "environment", "load", "problems", "process_environment"]
 
 
 class _Section(BaseModel):
@@ -162,6 +169,36 @@ ENV_OVERRIDES = {
 }
 
 
+@dataclass(frozen=True)
+class Environment:
+    """The LUISTERPOST_* variables that are not configuration keys (those are ENV_OVERRIDES above)."""
+
+    config: Path | None  # LUISTERPOST_CONFIG: the configuration file when --config is not given
+    log_level: str  # LUISTERPOST_LOG_LEVEL
+    broker_port: str  # LUISTERPOST_BROKER_PORT: `luisterpost broker` listens here
+    model_cache: Path | None  # LUISTERPOST_MODEL_CACHE: base encoders, int8 exports; None: ~/.cache/luisterpost/models
+    shared_data: Path | None  # LUISTERPOST_SHARED_DATA: the real Dutch training sets; None: ../shared/data
+
+
+def environment(environ: Mapping[str, str] | None = None) -> Environment:
+    env = process_environment() if environ is None else environ
+    return Environment(config=Path(env["LUISTERPOST_CONFIG"]) if env.get("LUISTERPOST_CONFIG") else None,
+                       log_level=env.get("LUISTERPOST_LOG_LEVEL", "INFO"),
+                       broker_port=env.get("LUISTERPOST_BROKER_PORT", "9092"),
+                       model_cache=_path(env.get("LUISTERPOST_MODEL_CACHE")),
+                       shared_data=Path(env["LUISTERPOST_SHARED_DATA"]) if env.get("LUISTERPOST_SHARED_DATA") else None)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+def process_environment() -> Mapping[str, str]:
+    """The process environment, for the variables that `*_from_env` keys name (receivers' and intake
+    clients' secrets, mounted from Kubernetes Secrets)."""
+    return os.environ
+
+
 def describe(error: ValidationError) -> str:
     return "invalid configuration: " + problems(error)
 
@@ -170,7 +207,7 @@ def build(raw: dict[str, Any], environ: dict[str, str] | None = None) -> Config:
     merged: dict[str, Any] = {section: dict(values) if isinstance(values, dict) else values
                               for section, values in raw.items()}
     for variable, (section, key) in ENV_OVERRIDES.items():
-        value = (os.environ if environ is None else environ).get(variable)
+        value = (process_environment() if environ is None else environ).get(variable)
         if value:
             target = merged.setdefault(section, {})
             if isinstance(target, dict):

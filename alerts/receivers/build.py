@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -124,8 +123,8 @@ BUILDERS: dict[str, Callable[[_Spec], Receiver]] = {
     "opsgenie": _opsgenie, "alertmanager": _alertmanager, "slack": _slack}
 
 
-def build_receivers(config: NotifyConfig, environ: Mapping[str, str] | None = None) -> list[Receiver]:
-    """Every receiver, checked at start: a missing key or variable stops the daemon before it reads."""
-    env = os.environ if environ is None else environ
-    return [BUILDERS[spec.type](_Spec(spec, index, env, config.timeout_s))
+def build_receivers(config: NotifyConfig, environ: Mapping[str, str]) -> list[Receiver]:
+    """Every receiver, checked at start: a missing key or variable stops the daemon before it reads.
+    `environ` holds the variables that `*_from_env` keys name (the runtime passes the process's)."""
+    return [BUILDERS[spec.type](_Spec(spec, index, environ, config.timeout_s))
             for index, spec in enumerate(config.receivers)]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from luisterpost.config import ConfigError, IntakeClientConfig
+from luisterpost.config import ConfigError, IntakeClientConfig, process_environment
 
 TIMESTAMP = "x-luisterpost-timestamp"
 SIGNATURE = "x-luisterpost-signature"
@@ -82,7 +81,7 @@ def clients_from(configs: tuple[IntakeClientConfig, ...], environ: Mapping[str, 
     if not configs:
         raise ConfigError("intake.clients: at least one client (with hmac_secret_from_env or token_from_env) "
                           "is needed: the intake never runs unauthenticated")
-    env = os.environ if environ is None else environ
+    env = process_environment() if environ is None else environ
     return tuple(_client(index, config, env) for index, config in enumerate(configs))
 
 

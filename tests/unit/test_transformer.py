@@ -142,7 +142,7 @@ def test_saved_and_loaded_model_gives_the_same_scores(trained: tuple[Path, dict[
 
 def test_int8_path_agrees_with_fp32_and_exports_once(trained: tuple[Path, dict[str, object]], tiny_base: Path,
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path)  # as LUISTERPOST_MODEL_CACHE does
     directory, _ = trained
     posts = [Post(text) for text in COMPLAINTS + PRAISE] + [Post(text, COMPLAINTS[0]) for text in DEFENDERS]
     fp32 = TransformerClassifier(directory).classify(posts)
@@ -167,7 +167,7 @@ def fp32_feed_forward_outputs(graph: onnx.GraphProto) -> list[str]:
 
 def test_the_card_names_the_blocks_whose_feed_forward_output_stays_fp32(
         trained: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path / "cache")  # as LUISTERPOST_MODEL_CACHE does
     directory = tmp_path / "model"
     shutil.copytree(trained[0], directory)
     card = ModelCard.read(directory)
@@ -185,7 +185,7 @@ def test_the_card_names_the_blocks_whose_feed_forward_output_stays_fp32(
 def test_outlier_channels_stay_fp32_and_the_rest_of_each_feed_forward_output_goes_int8(
         trained: tuple[Path, dict[str, object]], tiny_base: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path / "cache")  # as LUISTERPOST_MODEL_CACHE does
     directory = tmp_path / "model"
     shutil.copytree(trained[0], directory)
     card = ModelCard.read(directory)
@@ -217,7 +217,7 @@ def test_the_model_card_says_which_parts_of_the_int8_path_stay_fp32(trained: tup
 
 def test_outlier_channels_without_the_calibration_split_say_so_by_key(
         trained: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path / "cache")  # as LUISTERPOST_MODEL_CACHE does
     monkeypatch.setattr("classify.outlier_channels.CALIBRATION_FILE", tmp_path / "gone" / "train.csv")
     directory = tmp_path / "model"
     shutil.copytree(trained[0], directory)
@@ -344,7 +344,7 @@ def test_eval_scores_the_baseline_in_the_same_run_and_draws_confusion_matrices(
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
 def test_a_batch_gives_each_post_the_scores_it_gets_alone(trained: tuple[Path, dict[str, object]], precision: str,
                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUISTERPOST_MODEL_CACHE", str(tmp_path))
+    monkeypatch.setattr("classify.config._model_cache", tmp_path)  # as LUISTERPOST_MODEL_CACHE does
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)  # int8: two posts run side by side
     directory, _ = trained
     classifier = TransformerClassifier(directory, precision=precision)
