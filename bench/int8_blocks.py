@@ -26,13 +26,13 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from classify.datasets import CORPUS_DIR, posts_of
-from classify.labels import HEADS
-from classify.model import Post
-from classify.onnx_int8 import OnnxInt8Model, export_fp32, quantize
-from classify.outlier_channels import keep_outliers_in_fp32
-from classify.registry import DEFAULT_MODEL, model_directory
-from classify.transformer import StanceModel, TransformerClassifier, calibration_batches, encode, encoder_layers
+from classify.int8.export import OnnxInt8Model, export_fp32, quantize
+from classify.int8.outlier_channels import keep_outliers_in_fp32
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.network.transformer import StanceModel, TransformerClassifier, calibration_batches, encode, encoder_layers
+from classify.serving.labels import HEADS
+from classify.serving.model import Post
+from classify.training.datasets import CORPUS_DIR, posts_of
 from luisterpost.offline import head_reports, median_rate, read_posts
 
 DEV = CORPUS_DIR / "dev.csv"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classify.datasets import training_data
-from classify.shortcuts import FEATURE_GROUPS, audit_head
+from classify.training.datasets import training_data
+from classify.training.shortcuts import FEATURE_GROUPS, audit_head
 
 HEADS = {"stance": ("complaint", "defense", "praise", "neutral"), "sentiment": ("negative", "neutral", "positive"),
          "abuse": ("0", "1")}

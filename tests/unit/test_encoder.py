@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from tokenizers import normalizers
 
-from classify import encoder
-from classify.encoder import BASE_NAME, BaseModelError
+from classify.base_encoder import rebuild as encoder
+from classify.base_encoder.rebuild import BASE_NAME, BaseModelError
 from luisterpost.config import ConfigError
 
 

@@ -18,12 +18,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from classify.encoder import QUERY_PREFIX, resolve_base
-from classify.labels import SENTIMENTS, STANCES
-from classify.model import Classification, Post
-from classify.onnx_int8 import OnnxInt8Model, cache_key, export_int8, int8_file
-from classify.outlier_channels import calibration_file, calibration_posts, keep_outliers_in_fp32
-from classify.signals import find_signals
+from classify.base_encoder.rebuild import QUERY_PREFIX, resolve_base
+from classify.int8.export import OnnxInt8Model, cache_key, export_int8, int8_file
+from classify.int8.outlier_channels import calibration_file, calibration_posts, keep_outliers_in_fp32
+from classify.serving.labels import SENTIMENTS, STANCES
+from classify.serving.model import Classification, Post
+from classify.serving.signals import find_signals
 from luisterpost.config import ConfigError
 
 CARD_FILE = "luisterpost.json"

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import torch
 
-from classify.datasets import CORPUS_DIR
-from classify.evaluate import head_report
-from classify.registry import DEFAULT_MODEL, model_directory
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.training.datasets import CORPUS_DIR
+from classify.training.evaluate import head_report
 
 STEPS = [round(0.1 * step, 1) for step in range(11)]
 MAX_MACRO_F1_LOSS = 0.005
@@ -44,8 +44,8 @@ def choose_defense_offset(log_probabilities: torch.Tensor, gold: Sequence[str], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.datasets import posts_of
-    from classify.transformer import TransformerClassifier
+    from classify.network.transformer import TransformerClassifier
+    from classify.training.datasets import posts_of
     from luisterpost.offline import read_posts
 
     parser = argparse.ArgumentParser(prog="python -m classify.operating_point", description=__doc__.split("\n")[0])

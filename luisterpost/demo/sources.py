@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from luisterpost.scenarios import AMSTERDAM_WINTER, DEMO_START, PILE_ON_START, calm_stream, pile_on_thread
+from luisterpost.demo.scenarios import AMSTERDAM_WINTER, DEMO_START, PILE_ON_START, calm_stream, pile_on_thread
 
 MentionRecord = dict[str, Any]
 LIVE_DELAY = timedelta(seconds=2)  # X's streaming API: seconds behind
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m luisterpost.scenario_sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
     import argparse
 
-    from luisterpost.scenarios import write_jsonl
+    from luisterpost.demo.scenarios import write_jsonl
 
     parser = argparse.ArgumentParser(prog="python -m luisterpost.scenario_sources", description=main.__doc__)
     parser.add_argument("out")

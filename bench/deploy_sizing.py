@@ -23,9 +23,10 @@ from pathlib import Path
 
 import yaml
 
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.broker import EmbeddedBroker, free_port
 from luisterpost.config import build
+from luisterpost.demo import scenarios
 
 STAGES = ("ingest", "classify", "detect", "notify")
 TICKS = os.sysconf("SC_CLK_TCK")

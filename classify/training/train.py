@@ -22,9 +22,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from classify.evaluate import head_report
-from classify.model import Post
-from classify.transformer import (
+from classify.network.transformer import (
     CARD_FILE,
     HEAD_LABELS,
     WEIGHTS_FILE,
@@ -36,12 +34,14 @@ from classify.transformer import (
     run_top,
     set_encoder_layers,
 )
+from classify.serving.model import Post
+from classify.training.evaluate import head_report
 from luisterpost.config import ConfigError
 
 IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
 HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
-BUNDLED = Path(__file__).parent / "models" / "luisterpost-e5-small"
+BUNDLED = Path(__file__).parents[1] / "models" / "luisterpost-e5-small"
 SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: real = every source but the corpus
 
 
@@ -91,7 +91,7 @@ def label_ids(row: pd.Series) -> dict[str, int]:
 
 def teacher_probabilities(frame: pd.DataFrame, teacher: Path, progress: bool) -> list[dict[str, torch.Tensor]]:
     """A trained model's calibrated probabilities for every row: what a smaller student learns to match."""
-    from classify.transformer import TransformerClassifier
+    from classify.network.transformer import TransformerClassifier
 
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
     reader = TransformerClassifier(teacher)

@@ -31,7 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from classify.encoder import base_cache_dir
+from classify.base_encoder.rebuild import base_cache_dir
 
 INPUTS = ("input_ids", "attention_mask", "text_mask")
 FEED_FORWARD_OUTPUT = re.compile(r"layer\.(\d+)/output/dense/MatMul$")
@@ -64,7 +64,7 @@ class _Exportable(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 text_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        from classify.transformer import Batch
+        from classify.network.transformer import Batch
 
         logits = self.model(Batch(input_ids, attention_mask, text_mask))
         return tuple(logits[head] for head in self.heads)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from classify.datasets import CORPUS_DIR, dev_by_hash, real_sets
-from classify.evaluate import head_report
-from classify.registry import DEFAULT_MODEL, model_directory
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.training.datasets import CORPUS_DIR, dev_by_hash, real_sets
+from classify.training.evaluate import head_report
 
 GRID = tuple(round(0.25 * step, 2) for step in range(-6, 7))  # -1.5 .. 1.5 on the log scale
 ROUNDS = 2
@@ -126,8 +126,8 @@ def choose_head(head: str, labels: Sequence[str], real: Rows, corpus: Rows) -> t
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.datasets import posts_of
-    from classify.transformer import TransformerClassifier
+    from classify.network.transformer import TransformerClassifier
+    from classify.training.datasets import posts_of
 
     parser = argparse.ArgumentParser(prog="python -m classify.real_offsets", description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)

@@ -20,8 +20,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from classify.datasets import CORPUS_DIR
-from classify.model import Post
+from classify.serving.model import Post
+from classify.training.datasets import CORPUS_DIR
 from luisterpost.config import ConfigError
 
 CALIBRATION_POSTS = 512  # the training split's first posts, each run alone as the int8 path runs them
