@@ -1,6 +1,6 @@
 """Measures what each stage needs, to size the Deployments' requests and limits.
 
-    .venv/bin/python deploy/measure.py [--copies 3] [--precision fp32]
+    .venv/bin/python bench/deploy_sizing.py [--copies 3] [--precision fp32]
 
 Starts the embedded broker and one `luisterpost run STAGE` process per stage (as in a cluster), feeds
 the bundled demo stream (1,014 mentions; `--copies N` feeds it N times with fresh ids), waits until

@@ -4,7 +4,7 @@
 once and quantizes it with every choice: every block's feed-forward output projection kept whole in
 fp32 (`all`, `int8_fp32_blocks` unset), none, each single block, and last none but each block's
 `--channels` outlier channels (`int8_fp32_blocks: []` with `int8_fp32_channels`, see
-`classify/outlier_channels.py`). For each it prints, on the corpus development split, the mean of
+`classify/int8/outlier_channels.py`). For each it prints, on the corpus development split, the mean of
 stance and sentiment macro-F1 beside fp32's, the defense recall, the share of posts whose stance and
 sentiment are both fp32's, and posts per second at batch 32: timed in turn, round after round, so
 that a noisy neighbour favours no choice, as the median and as the median per-round ratio to fp32

@@ -4,7 +4,7 @@
 set once per model and prints macro-F1 per set and head (and accuracy for DBRD, whose gold is binary).
 Rows:
 
-- `dev`: the development split of each real training source (`classify/datasets.py`, split by a
+- `dev`: the development split of each real training source (`classify/training/datasets.py`, split by a
   hash of the text) and of the corpus. Every model choice is made on these rows.
 - `heldout`: `shared/data/heldout/` (evaluation only) and the corpus test split. Choose nothing on them:
   while choosing, run with `--splits dev`, which never reads `heldout/`.

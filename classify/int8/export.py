@@ -10,7 +10,7 @@ the blocks the card names in `int8_fp32_blocks` (all of them when it names none)
 projection (after GELU) has outliers that one 8-bit scale per batch may not hold. Which blocks need
 it differs per model; `bench/int8_blocks.py` scores each choice on the development split. In the
 other blocks, the card's `int8_fp32_channels` keeps just the outlier channels of that projection in
-fp32 (`classify/outlier_channels.py`).
+fp32 (`classify/int8/outlier_channels.py`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from classify.base_encoder.rebuild import base_cache_dir
 
 INPUTS = ("input_ids", "attention_mask", "text_mask")
 FEED_FORWARD_OUTPUT = re.compile(r"layer\.(\d+)/output/dense/MatMul$")
-OUTLIER_CHANNELS = re.compile(r"layer\.(\d+)/output/dense/outliers/MatMul$")  # see classify/outlier_channels.py
+OUTLIER_CHANNELS = re.compile(r"layer\.(\d+)/output/dense/outliers/MatMul$")  # see classify/int8/outlier_channels.py
 OPSET = 17
 
 

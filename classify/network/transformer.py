@@ -49,7 +49,7 @@ class ModelCard:
     int8_fp32_channels: int = 0  # in the other blocks, the outlier channels of that output kept fp32
     window_stride: int = 24  # tokens shared by neighbouring windows of a long post
     max_windows: int = 1  # windows read per post (1: a long post is cut at max_length; see encode_windows)
-    label_offsets: dict[str, dict[str, float]] = field(default_factory=dict)  # see classify/operating_point.py
+    label_offsets: dict[str, dict[str, float]] = field(default_factory=dict)  # see classify/training/operating_point.py
     training: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -457,15 +457,16 @@ def model_card_text(card: ModelCard) -> str:
                if settings.get("select_on") == "real" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the development "
-                f"rows by `python -m classify.real_offsets` (real sets, corpus as guard) or "
-                f"`python -m classify.operating_point` (defense recall)."] if card.label_offsets else []),
+                f"rows by `python -m classify.training.real_offsets` (real sets, corpus as guard) or "
+                f"`python -m classify.training.operating_point` (defense recall)."] if card.label_offsets else []),
              *int8_lines(card),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
              "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",
              "Sources: `corpus` is the project's own written corpus (`classify/corpus/`, split by thread; its test",
              "split is never trained on); the others are the real Dutch sets in `shared/data/` mapped onto these",
-             "labels by `classify/datasets.py` (SemEval-2016 restaurant reviews: research use; political tweets:",
+             "labels by `classify/training/datasets.py` (SemEval-2016 restaurant reviews: research use; "
+             "political tweets:",
              "no licence stated; EcoSent headlines: MIT; IMSyPP hate speech: no licence stated). Check those",
              "terms before commercial use.", xed_line(training), "Never used: anything in `shared/data/heldout/`.", "",
              "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),

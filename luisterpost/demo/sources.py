@@ -90,12 +90,12 @@ def three_sources(seed: int = 7, pile_on: bool = True, linkedin_delay: timedelta
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m luisterpost.scenario_sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
+    """`python -m luisterpost.demo.sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
     import argparse
 
     from luisterpost.demo.scenarios import write_jsonl
 
-    parser = argparse.ArgumentParser(prog="python -m luisterpost.scenario_sources", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m luisterpost.demo.sources", description=main.__doc__)
     parser.add_argument("out")
     parser.add_argument("--late-minutes", type=float, help="LinkedIn delivered this late instead of polled")
     parser.add_argument("--calm", action="store_true", help="without the pile-on")

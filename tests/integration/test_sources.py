@@ -1,5 +1,5 @@
 """Sources as they really arrive, through every stage on the real broker with the default model: X live,
-LinkedIn polled every 30 minutes with untagged replies, reviews daily (luisterpost/scenario_sources.py)."""
+LinkedIn polled every 30 minutes with untagged replies, reviews daily (luisterpost/demo/sources.py)."""
 
 from __future__ import annotations
 
