@@ -26,10 +26,12 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from classify.int8.export import OnnxInt8Model, export_fp32, quantize
-from classify.int8.outlier_channels import keep_outliers_in_fp32
+from classify.int8.export import export_fp32, quantize
+from classify.int8.outlier_channels import calibration_batches, keep_outliers_in_fp32
+from classify.int8.runtime import OnnxInt8Model
+from classify.network.classifier import TransformerClassifier
 from classify.network.registry import DEFAULT_MODEL, model_directory
-from classify.network.transformer import StanceModel, TransformerClassifier, calibration_batches, encode, encoder_layers
+from classify.network.transformer import StanceModel, encode, encoder_layers
 from classify.serving.labels import HEADS
 from classify.serving.model import Post
 from classify.training.datasets import CORPUS_DIR, posts_of

@@ -15,9 +15,9 @@ import statistics
 
 import torch
 
-from classify.int8.export import OnnxInt8Model
+from classify.int8.runtime import OnnxInt8Model
+from classify.network.classifier import TransformerClassifier
 from classify.network.registry import DEFAULT_MODEL, load_classifier
-from classify.network.transformer import TransformerClassifier
 from classify.training.datasets import CORPUS_DIR, posts_of
 from luisterpost.offline import median_rate, read_posts
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from classify.network.classifier import TransformerClassifier
 from classify.network.registry import DEFAULT_MODEL, model_directory
-from classify.network.transformer import QUERY_PREFIX, TransformerClassifier
+from classify.network.transformer import QUERY_PREFIX
 from classify.serving.labels import SENTIMENTS
 from classify.serving.model import Post
 from classify.training.datasets import shared_data_dir

@@ -33,6 +33,6 @@ def load_classifier(name: str, precision: str = "fp32") -> Classifier:
         from classify.serving.lexicon import LexiconClassifier
 
         return LexiconClassifier()
-    from classify.network.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
 
     return TransformerClassifier(directory, precision)

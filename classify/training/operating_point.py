@@ -44,7 +44,7 @@ def choose_defense_offset(log_probabilities: torch.Tensor, gold: Sequence[str], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.network.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
     from classify.training.datasets import posts_of
     from luisterpost.offline import read_posts
 

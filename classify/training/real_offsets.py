@@ -126,7 +126,7 @@ def choose_head(head: str, labels: Sequence[str], real: Rows, corpus: Rows) -> t
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.network.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
     from classify.training.datasets import posts_of
 
     parser = argparse.ArgumentParser(prog="python -m classify.training.real_offsets",

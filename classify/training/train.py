@@ -91,7 +91,7 @@ def label_ids(row: pd.Series) -> dict[str, int]:
 
 def teacher_probabilities(frame: pd.DataFrame, teacher: Path, progress: bool) -> list[dict[str, torch.Tensor]]:
     """A trained model's calibrated probabilities for every row: what a smaller student learns to match."""
-    from classify.network.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
 
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
     reader = TransformerClassifier(teacher)

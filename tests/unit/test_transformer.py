@@ -12,12 +12,12 @@ import torch
 
 from classify.int8.export import FEED_FORWARD_OUTPUT, OUTLIER_CHANNELS
 from classify.int8.outlier_channels import keep_outliers_in_fp32
+from classify.network.classifier import TransformerClassifier
 from classify.network.registry import load_classifier
 from classify.network.transformer import (
     HEAD_LABELS,
     ModelCard,
     StanceModel,
-    TransformerClassifier,
     encode,
     encoder_layers,
     load_base,
