@@ -23,9 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from luisterpost import kafka, scenarios  # noqa: E402
+from luisterpost import kafka  # noqa: E402
 from luisterpost.broker import EmbeddedBroker  # noqa: E402
 from luisterpost.config import build  # noqa: E402
+from luisterpost.demo import scenarios  # noqa: E402
 from tests.chaos import STAGES, ChaosRun, Stream, poison_records, storm_receiver, wait_for  # noqa: E402
 
 PAGES = ("coolblue/pile_on/li:7265312", "coolblue/influencer_complaint/li:7265312")

@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from classify.datasets import CORPUS_DIR, shared_data_dir
-from classify.evaluate import head_report
-from classify.labels import HEADS
-from classify.model import Classifier, Post
-from classify.registry import DEFAULT_MODEL, load_classifier
+from classify.network.registry import DEFAULT_MODEL, load_classifier
+from classify.serving.labels import HEADS
+from classify.serving.model import Classifier, Post
+from classify.training.datasets import CORPUS_DIR, shared_data_dir
+from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all, evaluate_file
 from luisterpost.plots import report_pngs
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from classify.worker import ParentTexts
+from classify.serving.worker import ParentTexts
 from ingest.dedup import SeenIds
 from luisterpost.config import ClassifyConfig, IngestConfig
 

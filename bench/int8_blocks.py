@@ -4,7 +4,7 @@
 once and quantizes it with every choice: every block's feed-forward output projection kept whole in
 fp32 (`all`, `int8_fp32_blocks` unset), none, each single block, and last none but each block's
 `--channels` outlier channels (`int8_fp32_blocks: []` with `int8_fp32_channels`, see
-`classify/outlier_channels.py`). For each it prints, on the corpus development split, the mean of
+`classify/int8/outlier_channels.py`). For each it prints, on the corpus development split, the mean of
 stance and sentiment macro-F1 beside fp32's, the defense recall, the share of posts whose stance and
 sentiment are both fp32's, and posts per second at batch 32: timed in turn, round after round, so
 that a noisy neighbour favours no choice, as the median and as the median per-round ratio to fp32
@@ -26,13 +26,15 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from classify.datasets import CORPUS_DIR, posts_of
-from classify.labels import HEADS
-from classify.model import Post
-from classify.onnx_int8 import OnnxInt8Model, export_fp32, quantize
-from classify.outlier_channels import keep_outliers_in_fp32
-from classify.registry import DEFAULT_MODEL, model_directory
-from classify.transformer import StanceModel, TransformerClassifier, calibration_batches, encode, encoder_layers
+from classify.int8.export import export_fp32, quantize
+from classify.int8.outlier_channels import calibration_batches, keep_outliers_in_fp32
+from classify.int8.runtime import OnnxInt8Model
+from classify.network.classifier import TransformerClassifier
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.network.transformer import StanceModel, encode, encoder_layers
+from classify.serving.labels import HEADS
+from classify.serving.model import Post
+from classify.training.datasets import CORPUS_DIR, posts_of
 from luisterpost.offline import head_reports, median_rate, read_posts
 
 DEV = CORPUS_DIR / "dev.csv"

@@ -15,10 +15,10 @@ import statistics
 
 import torch
 
-from classify.datasets import CORPUS_DIR, posts_of
-from classify.onnx_int8 import OnnxInt8Model
-from classify.registry import DEFAULT_MODEL, load_classifier
-from classify.transformer import TransformerClassifier
+from classify.int8.runtime import OnnxInt8Model
+from classify.network.classifier import TransformerClassifier
+from classify.network.registry import DEFAULT_MODEL, load_classifier
+from classify.training.datasets import CORPUS_DIR, posts_of
 from luisterpost.offline import median_rate, read_posts
 
 LAYOUTS = {"one run at a time, groups of 16": (1, 16), "side by side, groups of 16": (None, 16),

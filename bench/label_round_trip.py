@@ -20,11 +20,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from classify.datasets import dev_by_hash
-from classify.registry import load_classifier
-from classify.train import BUNDLED
-from classify.worker import ClassifyWorker
-from luisterpost import scenarios
+from classify.network.registry import load_classifier
+from classify.serving.worker import ClassifyWorker
+from classify.training.datasets import dev_by_hash
+from classify.training.train import BUNDLED
+from luisterpost.demo import scenarios
 from luisterpost.review.labels import Correction, LabelBook, export_rows
 
 ROOT = Path(__file__).resolve().parents[1]

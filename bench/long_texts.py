@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.datasets import shared_data_dir
-from classify.evaluate import head_report
-from classify.labels import SENTIMENTS
-from classify.model import Post
-from classify.registry import DEFAULT_MODEL, model_directory
-from classify.transformer import QUERY_PREFIX, TransformerClassifier
+from classify.network.classifier import TransformerClassifier
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.network.transformer import QUERY_PREFIX
+from classify.serving.labels import SENTIMENTS
+from classify.serving.model import Post
+from classify.training.datasets import shared_data_dir
+from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all
 
 SAMPLE_SEED = 13  # the same sample as bench/realtext.py

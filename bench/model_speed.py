@@ -20,14 +20,14 @@ import sys
 
 import torch
 
-from classify.datasets import CORPUS_DIR, real_sets
-from classify.model import Post
-from classify.registry import DEFAULT_MODEL, load_classifier
+from classify.network.registry import DEFAULT_MODEL, load_classifier
+from classify.serving.model import Post
+from classify.training.datasets import CORPUS_DIR, real_sets
 from luisterpost.offline import evaluate_file, median_rate, posts_of, read_posts
 
 WORKER_RSS = """
 import sys
-from classify.registry import load_classifier
+from classify.network.registry import load_classifier
 from luisterpost.offline import classify_all, posts_of, read_posts
 classifier = load_classifier(sys.argv[1], sys.argv[2])
 classify_all(classifier, posts_of(read_posts(sys.argv[3])), 32, progress=False)

@@ -14,13 +14,13 @@ from pathlib import Path
 from alerts.detector import Detector
 from alerts.observation import Observation, observe
 from alerts.rules_config import load_rules
-from classify.lexicon import LexiconClassifier
-from classify.worker import ClassifyWorker
+from classify.serving.lexicon import LexiconClassifier
+from classify.serving.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Accepted, Ingester
 from ingest.mention import parse
-from luisterpost import scenarios
 from luisterpost.config import Config, IngestConfig
+from luisterpost.demo import scenarios
 from luisterpost.replay import replay
 
 

@@ -4,7 +4,7 @@
 set once per model and prints macro-F1 per set and head (and accuracy for DBRD, whose gold is binary).
 Rows:
 
-- `dev`: the development split of each real training source (`classify/datasets.py`, split by a
+- `dev`: the development split of each real training source (`classify/training/datasets.py`, split by a
   hash of the text) and of the corpus. Every model choice is made on these rows.
 - `heldout`: `shared/data/heldout/` (evaluation only) and the corpus test split. Choose nothing on them:
   while choosing, run with `--splits dev`, which never reads `heldout/`.
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.datasets import CORPUS_DIR, real_sets, shared_data_dir
-from classify.evaluate import head_report
-from classify.model import Classification, Classifier
-from classify.registry import DEFAULT_MODEL, load_classifier, model_directory
-from classify.transformer import ModelCard
+from classify.network.registry import DEFAULT_MODEL, load_classifier, model_directory
+from classify.network.transformer import ModelCard
+from classify.serving.model import Classification, Classifier
+from classify.training.datasets import CORPUS_DIR, real_sets, shared_data_dir
+from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all, posts_of
 
 HEAD_LABELS = {"stance": ("complaint", "defense", "praise", "neutral"),

@@ -6,15 +6,19 @@ Labels are the ones the texts were written with (a perfect classifier), so this 
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
-from alerts.detector import Detector
-from alerts.observation import observe
-from alerts.rules_config import load_rules
-from ingest.mention import Invalid
-from luisterpost.scenario_weeks import SCENARIOS, as_classified
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alerts.detector import Detector  # noqa: E402
+from alerts.observation import observe  # noqa: E402
+from alerts.rules_config import load_rules  # noqa: E402
+from ingest.mention import Invalid  # noqa: E402
+from tests.fixtures.scenario_weeks import SCENARIOS, as_classified  # noqa: E402
 
 
 def main() -> None:

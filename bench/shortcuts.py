@@ -1,6 +1,6 @@
 """The shortcut audit of the training mix: can surface features alone tell the labels apart?
 
-`python bench/shortcuts.py` fits a probe (`classify/shortcuts.py`) on the training split of the corpus
+`python bench/shortcuts.py` fits a probe (`classify/training/shortcuts.py`) on the training split of the corpus
 plus the real sets, per head, on surface features (length, punctuation, capitals, emoji, links, reply
 or not), on the source id alone, and on both; and on the corpus alone with surface features (its
 templates). Each probe's cross-validated macro-F1 is printed beside the same probe on shuffled labels
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classify.datasets import training_data
-from classify.shortcuts import FEATURE_GROUPS, audit_head
+from classify.training.datasets import training_data
+from classify.training.shortcuts import FEATURE_GROUPS, audit_head
 
 HEADS = {"stance": ("complaint", "defense", "praise", "neutral"), "sentiment": ("negative", "neutral", "positive"),
          "abuse": ("0", "1")}

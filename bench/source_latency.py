@@ -34,13 +34,14 @@ from alerts.detector import Detector
 from alerts.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.app import STAGES
 from luisterpost.config import Config, build
+from luisterpost.demo import scenarios
+from luisterpost.demo.sources import POLL_EVERY, untagged
+from luisterpost.demo.texts import BRANDS
 from luisterpost.metrics import Metrics
 from luisterpost.runner import bootstrap_for, running
-from luisterpost.scenario_sources import POLL_EVERY, untagged
-from luisterpost.scenario_texts import BRANDS
 
 Record = dict[str, Any]
 

@@ -13,8 +13,8 @@ from alerts.baseline import HourOfWeek, load_baseline
 from alerts.notifier import Notifier
 from alerts.receivers import build_receivers
 from alerts.rules_config import load_rules
-from classify.registry import load_classifier
-from classify.worker import ClassifyWorker
+from classify.network.registry import load_classifier
+from classify.serving.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Ingester
 from luisterpost import kafka

@@ -23,8 +23,8 @@ Row = tuple[str, datetime, bool, bool]
 
 
 def _classified(config: Config, raw: list[bytes]) -> list[bytes]:
-    from classify.registry import load_classifier
-    from classify.worker import ClassifyWorker
+    from classify.network.registry import load_classifier
+    from classify.serving.worker import ClassifyWorker
     from ingest.brands import load_brands
     from ingest.ingester import Accepted, Ingester
 

@@ -165,7 +165,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         return _run(config, args.stage)
     if args.command == "demo":
-        from luisterpost.demo import demo
+        from luisterpost.demo.run import demo
 
         return demo(config, args.speed)
     if args.command == "replay":
@@ -200,8 +200,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _offline(config: Config, args: argparse.Namespace) -> int:
-    from classify.labels import HEADS
-    from classify.registry import load_classifier
+    from classify.network.registry import load_classifier
+    from classify.serving.labels import HEADS
     from luisterpost import offline
     from luisterpost.plots import report_pngs
 
@@ -220,9 +220,9 @@ def _offline(config: Config, args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from classify.datasets import training_data
-    from classify.encoder import BASE_NAME
-    from classify.train import BUNDLED, Settings, train
+    from classify.base_encoder.rebuild import BASE_NAME
+    from classify.training.datasets import training_data
+    from classify.training.train import BUNDLED, Settings, train
 
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
@@ -241,9 +241,9 @@ def _train(args: argparse.Namespace) -> int:
 
 def _setup(config: Config) -> int:
     """What the README's commands run before anything else: the encoder rebuilt, the model loadable."""
-    from classify.encoder import ensure_base
-    from classify.model import Post
-    from classify.registry import load_classifier
+    from classify.base_encoder.rebuild import ensure_base
+    from classify.network.registry import load_classifier
+    from classify.serving.model import Post
 
     print(f"encoder: {ensure_base()}", file=sys.stderr)
     # Both precisions, so that the int8 export is in the model cache before a worker needs it.

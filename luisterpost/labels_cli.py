@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.labels import HEADS
+from classify.serving.labels import HEADS
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError
 from luisterpost.review.feed import read_labels
@@ -46,8 +46,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
 def extra_training(paths: list[Path]) -> pd.DataFrame:
     """Exported labels (or any CSV of the eval contract) as training rows, split train/dev by a hash
     of the text like the real sets; `abuse` is not labelled there."""
-    from classify.datasets import COLUMNS as TRAINING_COLUMNS
-    from classify.datasets import dev_by_hash
+    from classify.training.datasets import COLUMNS as TRAINING_COLUMNS
+    from classify.training.datasets import dev_by_hash
 
     frames = []
     for path in paths:

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from classify.datasets import posts_of, read_posts
-from classify.evaluate import confusion, head_report
-from classify.labels import HEADS
-from classify.model import Classification, Classifier, Post
+from classify.serving.labels import HEADS
+from classify.serving.model import Classification, Classifier, Post
+from classify.training.datasets import posts_of, read_posts
+from classify.training.evaluate import confusion, head_report
 from luisterpost.config import ConfigError
 
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from classify.labels import HEADS
+from classify.serving.labels import HEADS
 from ingest.mention import Invalid
 
 MAX_WHO = 120

@@ -12,7 +12,7 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from classify.labels import HEADS
+from classify.serving.labels import HEADS
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError, ReviewConfig
 from luisterpost.health import HealthServer

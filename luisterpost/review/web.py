@@ -17,7 +17,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from classify.labels import HEADS
+from classify.serving.labels import HEADS
 from luisterpost.review.chart import chart
 from luisterpost.review.labels import Correction, check_label, clean_who
 from luisterpost.review.links import incident_path

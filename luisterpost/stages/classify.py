@@ -6,8 +6,8 @@ import json
 import time
 from typing import Any
 
-from classify.threads import ThreadBrands, root_of
-from classify.worker import ClassifyWorker
+from classify.serving.threads import ThreadBrands, root_of
+from classify.serving.worker import ClassifyWorker
 from ingest.mention import Invalid, parse
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result

@@ -22,8 +22,8 @@ import pytest
 
 from alerts.notifier import Notifier
 from alerts.receivers.alertmanager import AlertmanagerReceiver
-from luisterpost import scenarios
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from luisterpost.replay import replay
 from tests.integration.conftest import config_for, jsonl, wait_for
 

@@ -6,9 +6,10 @@ import json
 import threading
 
 from ingest.brands import load_brands
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.app import Pipeline
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from luisterpost.metrics import Metrics
 from luisterpost.stages.dlq import describe
 from tests.integration.conftest import config_for, produce, read_json, read_topic, wait_for

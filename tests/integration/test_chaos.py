@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from luisterpost import scenarios
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from tests.chaos import STAGES, ChaosRun, Stream, hung_receiver, poison_records, wait_for
 
 pytestmark = pytest.mark.integration

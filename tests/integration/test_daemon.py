@@ -16,8 +16,9 @@ import httpx
 import yaml
 
 from ingest.brands import load_brands
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from tests.integration.conftest import committed, config_for, jsonl, produce, read_json, read_topic, wait_for
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 import torch
 
-from classify import encoder
-from classify.encoder import BASE_NAME
+from classify.base_encoder import rebuild as encoder
+from classify.base_encoder.rebuild import BASE_NAME
 
 pytestmark = pytest.mark.integration
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from classify.model import Classifier, Post
-from classify.registry import DEFAULT_MODEL, load_classifier
-from luisterpost.scenarios import labelled_pile_on_thread
+from classify.network.registry import DEFAULT_MODEL, load_classifier
+from classify.serving.model import Classifier, Post
+from luisterpost.demo.scenarios import labelled_pile_on_thread
 
 pytestmark = pytest.mark.integration
 

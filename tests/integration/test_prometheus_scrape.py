@@ -21,8 +21,9 @@ import httpx
 import pytest
 import yaml
 
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.broker import EmbeddedBroker, free_port
+from luisterpost.demo import scenarios
 from tests.integration.conftest import config_for, produce, read_topic, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from luisterpost import scenarios
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from luisterpost.replay import replay
 from tests.integration.conftest import config_for, jsonl
 

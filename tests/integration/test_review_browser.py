@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from luisterpost import cli, scenarios
+from luisterpost import cli
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from luisterpost.metrics import Metrics
 from luisterpost.replay import replay
 from luisterpost.review.server import reviewing

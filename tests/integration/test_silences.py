@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from luisterpost import cli, scenarios
+from luisterpost import cli
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
 from tests.integration.conftest import jsonl, read_json, wait_for
 from tests.integration.test_daemon import prepare, start_daemon
 

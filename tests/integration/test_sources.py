@@ -1,5 +1,5 @@
 """Sources as they really arrive, through every stage on the real broker with the default model: X live,
-LinkedIn polled every 30 minutes with untagged replies, reviews daily (luisterpost/scenario_sources.py)."""
+LinkedIn polled every 30 minutes with untagged replies, reviews daily (luisterpost/demo/sources.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from luisterpost import scenarios
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.demo import scenarios
+from luisterpost.demo.scenarios import PILE_ON_ROOT_ID
+from luisterpost.demo.sources import POLL_EVERY, three_sources
 from luisterpost.replay import replay
-from luisterpost.scenario_sources import POLL_EVERY, three_sources
-from luisterpost.scenarios import PILE_ON_ROOT_ID
 from tests.integration.conftest import config_for, jsonl
 
 PILE_ON = f"coolblue/pile_on/{PILE_ON_ROOT_ID}"

@@ -136,7 +136,7 @@ def test_the_baseline_command_reads_classified_records(tmp_path: Path, capsys: p
 
 
 def test_the_baseline_command_classifies_raw_mentions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from luisterpost import scenarios
+    from luisterpost.demo import scenarios
 
     source, out, config = tmp_path / "raw.jsonl", tmp_path / "baseline.json", tmp_path / "config.yaml"
     scenarios.write_jsonl(source, scenarios.calm_stream(scenarios.DEMO_START, hours=6))

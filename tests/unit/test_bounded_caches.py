@@ -7,7 +7,7 @@ import gc
 import tracemalloc
 from collections.abc import Callable
 
-from classify.worker import ParentTexts
+from classify.serving.worker import ParentTexts
 from ingest.dedup import SeenIds
 
 MIB = 1024 * 1024

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from classify.registry import load_classifier
-from classify.worker import ClassifyWorker
+from classify.network.registry import load_classifier
+from classify.serving.worker import ClassifyWorker
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics
 from luisterpost.stages.classify import ClassifyStage

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from classify.datasets import dev_by_hash, real_sets
+from classify.training.datasets import dev_by_hash, real_sets
 from luisterpost.config import ConfigError
 
 
@@ -75,7 +75,7 @@ def test_missing_shared_data_says_where_it_looked(tmp_path: Path) -> None:
 
 def test_hand_labels_give_social_posts_and_subtitles_a_stance_and_a_tone(data: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import classify.datasets as datasets
+    import classify.training.datasets as datasets
 
     annotations = tmp_path / "annotations"
     annotations.mkdir()
@@ -97,7 +97,7 @@ def test_hand_labels_give_social_posts_and_subtitles_a_stance_and_a_tone(data: P
 
 
 def test_every_real_source_has_train_and_dev_rows() -> None:
-    from classify.datasets import REAL_SETS, shared_data_dir
+    from classify.training.datasets import REAL_SETS, shared_data_dir
 
     if not shared_data_dir().is_dir():
         pytest.skip("../shared/data is not here")

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from tokenizers import normalizers
 
-from classify import encoder
+from classify.base_encoder import rebuild as encoder
+from classify.base_encoder.rebuild import BASE_NAME, BaseModelError
 from classify.config import use_model_cache
-from classify.encoder import BASE_NAME, BaseModelError
 from luisterpost.config import ConfigError
 
 

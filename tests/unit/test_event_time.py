@@ -13,10 +13,10 @@ import pytest
 from alerts.detector import Detector
 from alerts.observation import Observation
 from alerts.rules_config import load_rules
-from luisterpost import scenarios
+from luisterpost.demo import scenarios
+from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics
-from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from luisterpost.stages.detect import DetectStage
 from luisterpost.stages.dlq import describe
 from tests.unit.rule_streams import at, mention

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classify.labels import HEADS, SENTIMENTS, STANCES
-from classify.lexicon import MAX_CHARS, LexiconClassifier
-from classify.model import Classification, Post
+from classify.serving.labels import HEADS, SENTIMENTS, STANCES
+from classify.serving.lexicon import MAX_CHARS, LexiconClassifier
+from classify.serving.model import Classification, Post
 
 SEED = (
     "Extra betaald voor levering voor 22:00. Om 22:40 kwam de bezorger, zonder excuus. "

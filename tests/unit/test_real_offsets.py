@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from classify.real_offsets import Rows, choose, cross_fitted_gains, predictions, real_score
+from classify.training.real_offsets import Rows, choose, cross_fitted_gains, predictions, real_score
 
 LABELS = ("negative", "neutral", "positive")
 

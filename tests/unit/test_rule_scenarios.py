@@ -15,7 +15,7 @@ from alerts.detector import Detector
 from alerts.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
-from luisterpost.scenario_weeks import SCENARIOS, as_classified
+from tests.fixtures.scenario_weeks import SCENARIOS, as_classified
 
 EXPECTED_TRIGGERS: dict[str, set[str]] = {
     "calm week": set(),

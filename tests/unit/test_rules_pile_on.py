@@ -12,9 +12,9 @@ from alerts.detector import Detector
 from alerts.incidents import Clear, Firing
 from alerts.observation import Observation
 from alerts.rules_config import PileOnConfig, load_rules
-from classify.signals import find_signals
-from luisterpost import scenarios
-from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
+from classify.serving.signals import find_signals
+from luisterpost.demo import scenarios
+from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from tests.unit.rule_streams import SENTIMENT, at, in_time, last_firing, mention, transitions
 
 CONFIG = load_rules(None).pile_on

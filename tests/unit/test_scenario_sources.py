@@ -13,13 +13,13 @@ import pytest
 
 from alerts.detector import Detector
 from alerts.rules_config import load_rules
-from classify.threads import ThreadBrands
+from classify.serving.threads import ThreadBrands
 from ingest.brands import load_brands
 from ingest.ingester import Accepted, Ingester
-from luisterpost import scenarios
 from luisterpost.config import IngestConfig
-from luisterpost.scenario_sources import POLL_EVERY, Delivery, created, deliveries, main, root_id
-from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
+from luisterpost.demo import scenarios
+from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
+from luisterpost.demo.sources import POLL_EVERY, Delivery, created, deliveries, main, root_id
 from tests.unit.test_rules_pile_on import demo_observations
 
 SEED = 7

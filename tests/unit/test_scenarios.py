@@ -15,9 +15,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from luisterpost import scenario_texts as texts
-from luisterpost import scenarios
-from luisterpost.scenarios import DEMO_START, PILE_ON_ROOT_ID, PILE_ON_START, PLATFORMS
+from luisterpost.demo import scenarios, texts
+from luisterpost.demo.scenarios import DEMO_START, PILE_ON_ROOT_ID, PILE_ON_START, PLATFORMS
 
 BRANDS_FILE = Path(__file__).parents[2] / "ingest" / "defaults" / "brands.yaml"
 STANCES = {"complaint", "defense", "praise", "neutral"}

@@ -6,7 +6,7 @@ import random
 
 import pandas as pd
 
-from classify.shortcuts import audit_head
+from classify.training.shortcuts import audit_head
 
 
 def posts(shortcut: bool) -> pd.DataFrame:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classify.labels import SIGNALS
-from classify.signals import compile_terms, expand, find_signals, normalize
+from classify.serving.labels import SIGNALS
+from classify.serving.signals import compile_terms, expand, find_signals, normalize
 
 FOUND = [
     # legal

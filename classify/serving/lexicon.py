@@ -15,9 +15,9 @@ from typing import Final
 import numpy as np
 from textblob_nl import PatternAnalyzer  # type: ignore[import-untyped, unused-ignore]
 
-from classify.labels import SENTIMENTS, STANCES
-from classify.model import Classification, Post
-from classify.signals import ABUSE, ABUSE_BLOCKERS, compile_terms, find_signals, normalize
+from classify.serving.labels import SENTIMENTS, STANCES
+from classify.serving.model import Classification, Post
+from classify.serving.signals import ABUSE, ABUSE_BLOCKERS, compile_terms, find_signals, normalize
 
 MAX_CHARS: Final = 5_000
 CUE_WEIGHT: Final = 0.7  # one domain cue moves the tone as much as a clear Pattern adjective

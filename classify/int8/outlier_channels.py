@@ -12,20 +12,23 @@ Slicing the end off costs less than gathering scattered channels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import torch
 from torch import nn
 
-from classify.datasets import CORPUS_DIR
-from classify.model import Post
+from classify.network.transformer import Batch, ModelCard, encode
+from classify.serving.model import Post
 from ingest.errors import ConfigError
 
 CALIBRATION_POSTS = 512  # the training split's first posts, each run alone as the int8 path runs them
-CALIBRATION_FILE = CORPUS_DIR / "train.csv"
+# The corpus training split (classify/corpus/, shipped as package data), read here with the standard
+# library: a classify worker that exports the int8 model loads neither pandas nor the training code.
+CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "corpus" / "train.csv"
 
 
 class SplitProjection(nn.Module):
@@ -55,11 +58,17 @@ def calibration_file() -> Path:
 
 
 def calibration_posts(limit: int = CALIBRATION_POSTS) -> list[Post]:
-    frame = pd.read_csv(calibration_file(), dtype=str, keep_default_na=False).head(limit)
-    return [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
+    with calibration_file().open(encoding="utf-8", newline="") as file:
+        rows = itertools.islice(csv.DictReader(file), limit)
+        return [Post(row["text"], row["parent_text"] or None) for row in rows]
 
 
-def channel_peaks(model: nn.Module, layers: Sequence[Any], batches: Iterable[Any]) -> list[torch.Tensor]:
+def calibration_batches(tokenizer: Any, card: ModelCard) -> Iterator[Batch]:
+    """The posts the outlier channels are measured on, each alone, as the int8 path runs them."""
+    return (encode(tokenizer, [post], card.max_length, card.parent_chars) for post in calibration_posts())
+
+
+def channel_peaks(model: nn.Module, layers: Sequence[Any], batches: Iterable[Batch]) -> list[torch.Tensor]:
     """The largest absolute value each feed-forward channel of each block takes on these batches."""
     peaks = [torch.zeros(layer.output.dense.in_features) for layer in layers]
 
@@ -94,7 +103,7 @@ def move_outliers_to_fp32(layers: Sequence[Any], peaks: Sequence[torch.Tensor], 
         layer.output.dense = SplitProjection(outer, peak.numel() - channels)
 
 
-def keep_outliers_in_fp32(model: nn.Module, layers: Sequence[Any], batches: Iterable[Any], channels: int,
+def keep_outliers_in_fp32(model: nn.Module, layers: Sequence[Any], batches: Iterable[Batch], channels: int,
                           blocks: Iterable[int], name: str = "the model") -> None:
     """In place, before export: these blocks of `model` keep their `channels` outlier channels apart.
     Measured on `batches`; the model then computes what it computed before (to rounding)."""

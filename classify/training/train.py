@@ -22,9 +22,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from classify.evaluate import head_report
-from classify.model import Post
-from classify.transformer import (
+from classify.network.transformer import (
     CARD_FILE,
     HEAD_LABELS,
     WEIGHTS_FILE,
@@ -36,12 +34,14 @@ from classify.transformer import (
     run_top,
     set_encoder_layers,
 )
+from classify.serving.model import Post
+from classify.training.evaluate import head_report
 from ingest.errors import ConfigError
 
 IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
 HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
-BUNDLED = Path(__file__).parent / "models" / "luisterpost-e5-small"
+BUNDLED = Path(__file__).parents[1] / "models" / "luisterpost-e5-small"
 SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: real = every source but the corpus
 
 
@@ -91,7 +91,7 @@ def label_ids(row: pd.Series) -> dict[str, int]:
 
 def teacher_probabilities(frame: pd.DataFrame, teacher: Path, progress: bool) -> list[dict[str, torch.Tensor]]:
     """A trained model's calibrated probabilities for every row: what a smaller student learns to match."""
-    from classify.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
 
     posts = [Post(text, parent or None) for text, parent in zip(frame["text"], frame["parent_text"], strict=True)]
     reader = TransformerClassifier(teacher)
@@ -457,15 +457,16 @@ def model_card_text(card: ModelCard) -> str:
                if settings.get("select_on") == "real" else []),
              f"- Calibration: one temperature per head fitted on the development split: {card.temperatures}.",
              *([f"- Operating point: {card.label_offsets} added to the calibrated logits, chosen on the development "
-                f"rows by `python -m classify.real_offsets` (real sets, corpus as guard) or "
-                f"`python -m classify.operating_point` (defense recall)."] if card.label_offsets else []),
+                f"rows by `python -m classify.training.real_offsets` (real sets, corpus as guard) or "
+                f"`python -m classify.training.operating_point` (defense recall)."] if card.label_offsets else []),
              *int8_lines(card),
              f"- Training took {training.get('seconds')} s on CPU; best epoch {training.get('best_epoch')} of "
              f"{len(training.get('epochs', []))} by development macro-F1 (twice the stance plus the sentiment).", "",
              "## Data (rows per source and split)", "", "```", json.dumps(training.get("rows"), indent=2), "```", "",
              "Sources: `corpus` is the project's own written corpus (`classify/corpus/`, split by thread; its test",
              "split is never trained on); the others are the real Dutch sets in `shared/data/` mapped onto these",
-             "labels by `classify/datasets.py` (SemEval-2016 restaurant reviews: research use; political tweets:",
+             "labels by `classify/training/datasets.py` (SemEval-2016 restaurant reviews: research use; "
+             "political tweets:",
              "no licence stated; EcoSent headlines: MIT; IMSyPP hate speech: no licence stated). Check those",
              "terms before commercial use.", xed_line(training), "Never used: anything in `shared/data/heldout/`.", "",
              "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from luisterpost import scenarios
 from luisterpost.app import STAGES
 from luisterpost.config import Config, IntakeClientConfig
+from luisterpost.demo import scenarios
 from luisterpost.intake.client import deliver, jsonl
 from luisterpost.intake.server import serving
 from luisterpost.metrics import Metrics

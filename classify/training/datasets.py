@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from classify.labels import SENTIMENTS, STANCES
-from classify.model import Post
+from classify.serving.labels import SENTIMENTS, STANCES
+from classify.serving.model import Post
 from ingest.errors import ConfigError
 
 COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
-CORPUS_DIR = Path(__file__).parent / "corpus"
+CORPUS_DIR = Path(__file__).parents[1] / "corpus"
 ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
 DEV_SHARE = 0.15
 ECOSENT_SAMPLE = 1500  # 6,038 noisy student-coded headlines would drown the corpus' neutral class
@@ -29,7 +29,7 @@ SEED = 13
 def shared_data_dir(configured: Path | None = None) -> Path:
     """`configured` (the runtime passes $LUISTERPOST_SHARED_DATA), else `../shared/data` beside the checkout
     (where CI puts it)."""
-    return configured or Path(__file__).resolve().parents[2] / "shared" / "data"
+    return configured or Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def dev_by_hash(key: str, share: float = DEV_SHARE) -> str:

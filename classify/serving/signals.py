@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
-from classify.labels import SIGNALS
+from classify.serving.labels import SIGNALS
 
 LEGAL: Final = (
     "advocaat", "advocaten", "advokaat", "advocate", "advocatenkantoor", "jurist", "juristen",

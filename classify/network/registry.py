@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from classify.model import Classifier
+from classify.serving.model import Classifier
 from ingest.errors import ConfigError
 
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).parents[1] / "models"
 DEFAULT_MODEL = "luisterpost-e5-small"
 KNOWN = ("lexicon", DEFAULT_MODEL)
 
@@ -30,9 +30,9 @@ def model_directory(name: str) -> Path | None:
 def load_classifier(name: str, precision: str = "fp32") -> Classifier:
     directory = model_directory(name)
     if directory is None:
-        from classify.lexicon import LexiconClassifier
+        from classify.serving.lexicon import LexiconClassifier
 
         return LexiconClassifier()
-    from classify.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
 
     return TransformerClassifier(directory, precision)

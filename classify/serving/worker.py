@@ -8,7 +8,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from classify.model import Classifier, Post
+from classify.serving.model import Classifier, Post
 
 # The cache's own bookkeeping per entry (dict entries and a linked-list node), on top of the strings.
 ENTRY_OVERHEAD_BYTES = 300

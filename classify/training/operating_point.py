@@ -1,7 +1,7 @@
 """How readily a reply is called `defense`: the operating point, chosen on the development split.
 
 A missed defender hides a pile-on (`alerts/pile_on.py` counts the defenders under a complaint), so a
-webcare team may trade some precision on `defense` for recall. `python -m classify.operating_point
+webcare team may trade some precision on `defense` for recall. `python -m classify.training.operating_point
 [--model DIR] [--defense-recall 0.85]` scores the model on the corpus development split (never the
 test split) and writes into its card the smallest offset, in steps of 0.1 up to 1.0, added to the
 defense logit after the temperature, at which defense recall reaches the goal while stance macro-F1
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import torch
 
-from classify.datasets import CORPUS_DIR
-from classify.evaluate import head_report
-from classify.registry import DEFAULT_MODEL, model_directory
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.training.datasets import CORPUS_DIR
+from classify.training.evaluate import head_report
 
 STEPS = [round(0.1 * step, 1) for step in range(11)]
 MAX_MACRO_F1_LOSS = 0.005
@@ -44,10 +44,11 @@ def choose_defense_offset(log_probabilities: torch.Tensor, gold: Sequence[str], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.datasets import posts_of, read_posts
-    from classify.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
+    from classify.training.datasets import posts_of, read_posts
 
-    parser = argparse.ArgumentParser(prog="python -m classify.operating_point", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m classify.training.operating_point",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--defense-recall", type=float, default=0.85)
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Measures what each stage needs, to size the Deployments' requests and limits.
 
-    .venv/bin/python deploy/measure.py [--copies 3] [--precision fp32]
+    .venv/bin/python bench/deploy_sizing.py [--copies 3] [--precision fp32]
 
 Starts the embedded broker and one `luisterpost run STAGE` process per stage (as in a cluster), feeds
 the bundled demo stream (1,014 mentions; `--copies N` feeds it N times with fresh ids), waits until
@@ -23,9 +23,10 @@ from pathlib import Path
 
 import yaml
 
-from luisterpost import kafka, scenarios
+from luisterpost import kafka
 from luisterpost.broker import EmbeddedBroker, free_port
 from luisterpost.config import build
+from luisterpost.demo import scenarios
 
 STAGES = ("ingest", "classify", "detect", "notify")
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from luisterpost import scenario_texts as texts
+from luisterpost.demo import texts
 
 MentionRecord = dict[str, Any]
 Labelled = tuple[MentionRecord, str]

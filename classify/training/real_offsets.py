@@ -1,8 +1,8 @@
 """Label offsets chosen on real text: how readily each stance and sentiment is called, set on the real dev rows.
 
 The model's calibrated probabilities come from a training mix that is mostly the written corpus, so its
-priors are the corpus's. `python -m classify.real_offsets [--model DIR] [--write]` scores the model
-on the development rows of the real sets (`classify/datasets.py`, never `heldout/`) and on the corpus
+priors are the corpus's. `python -m classify.training.real_offsets [--model DIR] [--write]` scores the model
+on the development rows of the real sets (`classify/training/datasets.py`, never `heldout/`) and on the corpus
 development split, and searches per head for offsets added to the calibrated log-probabilities (the
 card's `label_offsets`) that raise the mean macro-F1 over the real sources, while the corpus
 development split keeps its stance and sentiment macro-F1 within half a point and its defense recall
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from classify.datasets import CORPUS_DIR, dev_by_hash, real_sets
-from classify.evaluate import head_report
-from classify.registry import DEFAULT_MODEL, model_directory
+from classify.network.registry import DEFAULT_MODEL, model_directory
+from classify.training.datasets import CORPUS_DIR, dev_by_hash, real_sets
+from classify.training.evaluate import head_report
 
 GRID = tuple(round(0.25 * step, 2) for step in range(-6, 7))  # -1.5 .. 1.5 on the log scale
 ROUNDS = 2
@@ -126,10 +126,11 @@ def choose_head(head: str, labels: Sequence[str], real: Rows, corpus: Rows) -> t
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from classify.datasets import posts_of
-    from classify.transformer import TransformerClassifier
+    from classify.network.classifier import TransformerClassifier
+    from classify.training.datasets import posts_of
 
-    parser = argparse.ArgumentParser(prog="python -m classify.real_offsets", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m classify.training.real_offsets",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--write", action="store_true", help="write the offsets into the card when both halves gain")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""The int8 path: the trained model exported to ONNX, its matrix products quantized for ONNX Runtime.
+"""The int8 path: the trained network exported to ONNX, its matrix products quantized for ONNX Runtime.
 
 Exported once per model into the model cache (keyed by a hash of the card, the weights and the
 library versions), then reused: `luisterpost setup` does it ahead of the first classify worker.
@@ -10,7 +10,7 @@ the blocks the card names in `int8_fp32_blocks` (all of them when it names none)
 projection (after GELU) has outliers that one 8-bit scale per batch may not hold. Which blocks need
 it differs per model; `bench/int8_blocks.py` scores each choice on the development split. In the
 other blocks, the card's `int8_fp32_channels` keeps just the outlier channels of that projection in
-fp32 (`classify/outlier_channels.py`).
+fp32 (`classify/int8/outlier_channels.py`).
 """
 
 from __future__ import annotations
@@ -22,24 +22,23 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
-from classify.encoder import base_cache_dir
+from classify.base_encoder.rebuild import base_cache_dir
+from classify.network.transformer import Batch, ModelCard
 
 INPUTS = ("input_ids", "attention_mask", "text_mask")
 FEED_FORWARD_OUTPUT = re.compile(r"layer\.(\d+)/output/dense/MatMul$")
-OUTLIER_CHANNELS = re.compile(r"layer\.(\d+)/output/dense/outliers/MatMul$")  # see classify/outlier_channels.py
+OUTLIER_CHANNELS = re.compile(r"layer\.(\d+)/output/dense/outliers/MatMul$")  # see classify/int8/outlier_channels.py
 OPSET = 17
 
 
-def cache_key(card: Any, weights: Path, *data: Path) -> str:
+def cache_key(card: ModelCard, weights: Path, *data: Path) -> str:
     """A hash of the card, the weights, the data the export reads (if any) and the library versions."""
     import onnxruntime
 
@@ -64,13 +63,11 @@ class _Exportable(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 text_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        from classify.transformer import Batch
-
         logits = self.model(Batch(input_ids, attention_mask, text_mask))
         return tuple(logits[head] for head in self.heads)
 
 
-def export_fp32(model: nn.Module, heads: tuple[str, ...], example: Any, target: Path) -> None:
+def export_fp32(model: nn.Module, heads: tuple[str, ...], example: Batch, target: Path) -> None:
     with warnings.catch_warnings():
         # The tracer notes the Python-side checks of padding and causality it fixes; both are
         # constant for an encoder whose mask is as long as its input.
@@ -113,7 +110,7 @@ def quantize(plain: Path, target: Path, fp32_blocks: Sequence[int] | None) -> No
         root.setLevel(level)
 
 
-def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: Path,
+def export_int8(model: nn.Module, heads: tuple[str, ...], example: Batch, target: Path,
                 fp32_blocks: Sequence[int] | None = None) -> Path:
     """Export and quantize into `target`, through a temporary file beside it, so that a worker never
     sees half a model and two workers racing both end with a whole one."""
@@ -124,43 +121,3 @@ def export_int8(model: nn.Module, heads: tuple[str, ...], example: Any, target: 
         quantize(plain, quantized, fp32_blocks)
         os.replace(quantized, target)
     return target
-
-
-class OnnxInt8Model:
-    """Called like `StanceModel`: a `Batch` in, logits per head out. `run_groups` runs several groups
-    of posts (single posts, as `TransformerClassifier` uses it) at once, one per core."""
-
-    def __init__(self, path: Path, heads: tuple[str, ...], side_by_side: int | None = None) -> None:
-        import onnxruntime
-
-        cores = max(1, torch.get_num_threads())
-        runs = min(cores, side_by_side or cores)
-        options = onnxruntime.SessionOptions()
-        # By default one thread per run, and as many runs at once as there are cores: the products of
-        # one short post are too small to split between cores without each operator waiting for the
-        # slower half, and a post alone is not padded (`python bench/int8_groups.py` on this
-        # project's 2-core machine: 1.19x the posts per second of one two-thread run at a time in
-        # groups of 16 for model 2.1).
-        options.intra_op_num_threads = max(1, cores // runs)
-        options.inter_op_num_threads = 1
-        # Idle intra-op threads (when a run has several) sleep instead of spinning on the cores the
-        # tokenizer and the other runs need.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.path, self.heads = path, heads
-        self.workers = ThreadPoolExecutor(runs, thread_name_prefix="int8")
-
-    def __call__(self, batch: Any) -> dict[str, torch.Tensor]:
-        feeds = {name: getattr(batch, name).numpy() for name in INPUTS}
-        outputs = self.session.run(list(self.heads), feeds)  # releases the GIL: runs overlap
-        return {head: torch.from_numpy(values) for head, values in zip(self.heads, outputs, strict=True)}
-
-    def run_groups(self, groups: Sequence[Any], prepare: Callable[[Any], Any]) -> list[dict[str, torch.Tensor]]:
-        """`prepare` (the tokenizer) then the model on each group, up to one group per core at once;
-        the results in the groups' order."""
-        return self.map(lambda group: self(prepare(group)), groups)
-
-    def map(self, run: Callable[[Any], dict[str, torch.Tensor]],
-            groups: Sequence[Any]) -> list[dict[str, torch.Tensor]]:
-        """`run` (which calls this model) on each group, up to one group per core at once; in order."""
-        return list(self.workers.map(run, groups))

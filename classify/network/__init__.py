@@ -1,0 +1,1 @@
+"""The trained network: the transformer classifier over a model directory, and classifiers by name."""

@@ -1,0 +1,1 @@
+"""Training and model studies: the corpus and real data sets, training, evaluation, operating points."""

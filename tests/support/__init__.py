@@ -1,0 +1,1 @@
+"""Helpers that build things tests need (a tiny encoder)."""
