@@ -46,8 +46,8 @@ def triggers(schedule: list[Delivery]) -> dict[str, datetime]:
     fired: dict[str, datetime] = {}
     for item in demo_observations(labelled):
         for event in detector.observe(item):
-            if event["action"] == "trigger":
-                fired.setdefault(event["dedup_key"], datetime.fromisoformat(event["event_time"]))
+            if event.action == "trigger":
+                fired.setdefault(event.dedup_key, event.event_time)
     assert detector.late == 0
     return fired
 
