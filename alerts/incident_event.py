@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from ingest.mention import Invalid, decode, parse_time
+from ingest.untrusted import unsendable
 
 Action = Literal["trigger", "update", "resolve"]
 Severity = Literal["critical", "error", "warning", "info"]  # PagerDuty's four
@@ -64,6 +65,9 @@ class IncidentEvent:
 
     @classmethod
     def _checked(cls, document: dict[str, Any]) -> IncidentEvent | Invalid:
+        unfit = unsendable(document)
+        if unfit is not None:
+            return Invalid(f"not an incident event: {unfit}", KIND)
         try:
             checked = _Event.model_validate(document)
         except ValidationError as error:

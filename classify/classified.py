@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from classify.model import Classification
 from ingest.mention import Invalid, Mention, arithmetic_problem, decode, parse_time
+from ingest.untrusted import unsendable
 
 KIND = "not_classified"  # the DLQ reason label detect has always used for these
 
@@ -90,6 +91,9 @@ class ClassifiedMention:
 
     @classmethod
     def _checked(cls, document: dict[str, Any]) -> ClassifiedMention | Invalid:
+        unfit = unsendable(document)
+        if unfit is not None:
+            return Invalid(f"not a classified mention: {unfit}", KIND)
         try:
             checked = _Classified.model_validate(document)
         except ValidationError as error:
