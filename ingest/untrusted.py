@@ -91,7 +91,7 @@ def identity_problem(document: dict[str, Any], max_id_chars: int) -> tuple[str, 
     return None
 
 
-def unsendable(document: dict[str, Any]) -> str | None:
+def unsendable(document: object) -> str | None:
     """Why a decoded record could not be written again as UTF-8 JSON (a lone surrogate from an escape
     such as "\\udfff" anywhere in it), or None. For topics past ingest, where nothing scrubbed it."""
     try:

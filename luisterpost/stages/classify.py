@@ -55,11 +55,11 @@ class ClassifyStage(Stage):
         """Replies without a brand take their thread root's (roots later in the batch included); a reply
         whose root was never seen here is counted as skipped (`thread_root_unknown`), not classified."""
         for mention in mentions:
-            self._threads.learn(mention.record)
+            self._threads.learn(mention)
         kept = []
         for mention in mentions:
             if mention.brand is None:
-                brand = self._threads.brand_of(mention.record)
+                brand = self._threads.brand_of(mention)
                 if brand is None:
                     self._metrics.skipped.labels(self.stage, "thread_root_unknown").inc()
                     continue

@@ -37,9 +37,9 @@ def triggers(schedule: list[Delivery]) -> dict[str, datetime]:
     for delivery in schedule:
         verdict = ingester.ingest(json.dumps(delivery.record).encode())
         if isinstance(verdict, Accepted):
+            threads.learn(verdict.mention)
             record = json.loads(verdict.mention.to_bytes())
-            threads.learn(record)
-            record["brand"] = record["brand"] or threads.brand_of(record)
+            record["brand"] = record["brand"] or threads.brand_of(verdict.mention)
             assert record["brand"] is not None, "a reply whose root was never delivered"
             labelled.append((record, STANCES[record["id"]]))
     detector = Detector(load_rules(None), timedelta(minutes=5))
