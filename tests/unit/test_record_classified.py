@@ -196,3 +196,16 @@ def test_parse_never_raises_on_near_records(document: dict[str, Any], classifica
     if isinstance(record, ClassifiedMention):  # what parses, the rules can read without a KeyError
         assert not isinstance(observe(value), Invalid) and record.to_bytes() == json.dumps(
             json.loads(value), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_detect_dead_letters_a_lone_surrogate_instead_of_failing_on_the_page() -> None:
+    """Written straight to `mentions.classified`, nobody scrubbed it: its excerpt in the influencer page
+    used to make detect fail to encode the incident event, on every re-read of the partition."""
+    stage = DetectStage(load_rules(None), timedelta(minutes=5), TOPICS, Metrics(), lambda: [])
+    labels = {"stance": "complaint", "sentiment": "negative", "signals": ["legal"]}
+    hostile = with_(MENTION, text="advocaat \udc80", classification=labels)
+    later = [with_(MENTION, id=f"x:{hour}", author={"handle": "a"}, created_at=f"2018-11-27T0{hour}:00:00+01:00",
+                   classification={"stance": "neutral", "sentiment": "neutral"}) for hour in range(1, 4)]
+    outputs = stage.process(as_records([hostile, *later], TOPICS.classified)).outputs
+    assert [output.topic for output in outputs] == [TOPICS.dlq]
+    assert "lone surrogate" in describe(outputs[0].headers)["reason"]
