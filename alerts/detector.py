@@ -16,10 +16,11 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alerts import deaf, influencer, pile_on, shift, spike, threat
 from alerts.baseline import HourCounts, HourOfWeek
+from alerts.incident_event import IncidentEvent
 from alerts.incidents import Clear, Firing, IncidentBook, Published
 from alerts.observation import Observation
 from alerts.rules_config import RulesConfig
@@ -88,7 +89,7 @@ class Detector:
             return Invalid(f"created_at {moment.isoformat()} is outside the years 1970-8999", "date_out_of_range")
         return None
 
-    def observe(self, mention: Observation) -> list[dict[str, Any]]:
+    def observe(self, mention: Observation) -> list[IncidentEvent]:
         """Incident events caused by this mention (and by the clock it moves)."""
         if self.refusal(mention) is not None or not self._seen.first_time(mention.id):
             return []
@@ -150,9 +151,9 @@ class Detector:
             return clock
         return seen
 
-    def advance(self, now: datetime) -> list[dict[str, Any]]:
+    def advance(self, now: datetime) -> list[IncidentEvent]:
         """Timers and quiet periods of every brand at watermark `now`; a thread's at its own source's."""
-        events: list[dict[str, Any]] = []
+        events: list[IncidentEvent] = []
         rules = self.rules
         for brand, state in self.brands.items():
             decisions: list[Decision] = []
@@ -166,7 +167,7 @@ class Detector:
             events += self._apply(list(deaf.evaluate(self.sources, now, rules.pipeline_silence, self._behind)), now)
         return events
 
-    def tick(self, idle_for: timedelta) -> list[dict[str, Any]]:
+    def tick(self, idle_for: timedelta) -> list[IncidentEvent]:
         """Nothing has arrived for `idle_for` of wall-clock time: judge pipeline_silence at the watermark
         plus that time (Flink's idle sources, for total silence, when event time stands still). The
         watermark itself does not move, so no record is made late and no other timer runs; ticks shorter
@@ -251,8 +252,8 @@ class Detector:
         window = timedelta(minutes=self.rules.complaint_spike.window_minutes)
         return self.baseline.expected(brand, "complaints", now, window)
 
-    def _apply(self, decisions: list[Decision], now: datetime) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
+    def _apply(self, decisions: list[Decision], now: datetime) -> list[IncidentEvent]:
+        events: list[IncidentEvent] = []
         for decision in decisions:
             events += self.book.fire(decision, now) if isinstance(decision, Firing) \
                 else self.book.clear(decision, now)

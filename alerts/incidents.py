@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-ACTIONS = ("trigger", "update", "resolve")
+from alerts.incident_event import ACTIONS, Action, IncidentEvent
 
 
 @dataclass(frozen=True)
@@ -51,19 +51,17 @@ class Policy:
 class Published:
     """The last event per dedup_key already on the `incidents` topic (its compacted state)."""
 
-    action: str
+    action: Action
     event_time: datetime
 
-    def covers(self, action: str, event_time: datetime) -> bool:
+    def covers(self, action: Action, event_time: datetime) -> bool:
         """True when an event at (event_time, action) was already published: a rebuild replays it."""
         return (event_time, ACTIONS.index(action)) <= (self.event_time, ACTIONS.index(self.action))
 
 
-def incident_event(action: str, firing: Firing, event_time: datetime, **extra: Any) -> dict[str, Any]:
-    return {"dedup_key": firing.dedup_key, "action": action, "rule": firing.rule,
-            "severity": firing.severity, "brand": firing.brand, "event_time": event_time.isoformat(),
-            "summary": firing.summary[:1024], "evidence": {**firing.evidence, **extra},
-            "top_mentions": firing.top_mentions}
+def incident_event(action: Action, firing: Firing, event_time: datetime, **extra: Any) -> IncidentEvent:
+    return IncidentEvent(firing.dedup_key, action, firing.rule, firing.severity, firing.brand, event_time,
+                         firing.summary[:1024], {**firing.evidence, **extra}, firing.top_mentions)
 
 
 @dataclass
@@ -89,7 +87,7 @@ class IncidentBook:
         """What is open now, for the open-incidents gauge."""
         return [open_.firing for open_ in self._open.values()]
 
-    def fire(self, firing: Firing, now: datetime) -> list[dict[str, Any]]:
+    def fire(self, firing: Firing, now: datetime) -> list[IncidentEvent]:
         current = self._open.get(firing.dedup_key)
         muted_by = self._inhibitor_of(firing)
         if current is None and muted_by:
@@ -109,7 +107,7 @@ class IncidentBook:
             return self._emit("update", firing, now, update_reason="repeat")
         return []
 
-    def clear(self, clear: Clear, now: datetime) -> list[dict[str, Any]]:
+    def clear(self, clear: Clear, now: datetime) -> list[IncidentEvent]:
         self._held.pop(clear.dedup_key, None)
         current = self._open.pop(clear.dedup_key, None)
         if current is None:
@@ -119,9 +117,9 @@ class IncidentBook:
             events += self._release(current.firing.brand, now)
         return events
 
-    def _release(self, brand: str, now: datetime) -> list[dict[str, Any]]:
+    def _release(self, brand: str, now: datetime) -> list[IncidentEvent]:
         """The spike is over: what it held back still holds, so it pages now."""
-        events: list[dict[str, Any]] = []
+        events: list[IncidentEvent] = []
         for key, firing in list(self._held.items()):
             if firing.brand == brand:
                 del self._held[key]
@@ -139,7 +137,7 @@ class IncidentBook:
                       + [key for key, open_ in self._open.items()
                          if open_.firing.brand == brand and open_.firing.rule in self.policy.inhibited])
 
-    def _emit(self, action: str, firing: Firing, now: datetime, **extra: Any) -> list[dict[str, Any]]:
+    def _emit(self, action: Action, firing: Firing, now: datetime, **extra: Any) -> list[IncidentEvent]:
         known = self.published.get(firing.dedup_key)
         if known is not None and known.covers(action, now):
             return []

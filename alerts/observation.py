@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest.mention import Invalid, parse_time
+from classify.classified import ClassifiedMention
+from ingest.mention import Invalid
 
 
 @dataclass(frozen=True)
@@ -45,27 +45,17 @@ def seen_time(timestamp_ms: int | None) -> datetime | None:
         return None
 
 
-def _observe(record: dict[str, Any], seen_at: datetime | None) -> Observation | Invalid:
-    moment = parse_time(record["created_at"])
-    if isinstance(moment, Invalid):
-        return moment
-    author = record.get("author") or {}
-    classification = record["classification"]
-    thread = record.get("thread") or {}
+def from_classified(mention: ClassifiedMention, seen_at: datetime | None = None) -> Observation:
     return Observation(
-        id=str(record["id"]), brand=str(record["brand"]), created_at=moment,
-        stance=str(classification["stance"]), sentiment=str(classification["sentiment"]),
-        signals=tuple(classification.get("signals", ())),
-        root_id=str(thread.get("root_id") or record["id"]), parent_id=thread.get("parent_id"),
-        followers=int(author.get("followers") or 0), is_brand=bool(author.get("is_brand")),
-        author=str(author.get("handle") or author.get("name") or author.get("id") or "?"),
-        url=record.get("url"), text=str(record["text"]), platform=str(record.get("platform") or "other"),
-        seen_at=seen_at)
+        id=mention.id, brand=mention.brand, created_at=mention.created_at, stance=mention.stance,
+        sentiment=mention.sentiment, signals=mention.signals, root_id=mention.root_id,
+        parent_id=mention.parent_id, followers=mention.followers, is_brand=mention.is_brand_account,
+        author=mention.author, url=mention.url, text=mention.text, platform=mention.platform, seen_at=seen_at)
 
 
 def observe(value: bytes | None, timestamp_ms: int | None = None) -> Observation | Invalid:
-    try:
-        record = json.loads(value or b"")
-        return _observe(record, seen_time(timestamp_ms))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        return Invalid(f"not a classified mention: {type(error).__name__}: {str(error)[:120]}", "not_classified")
+    """Never raises: a record that is not a classified mention comes back as an Invalid."""
+    mention = ClassifiedMention.parse(value)
+    if isinstance(mention, Invalid):
+        return mention
+    return from_classified(mention, seen_time(timestamp_ms))

@@ -24,6 +24,7 @@ from classify.network.registry import load_classifier
 from classify.serving.worker import ClassifyWorker
 from classify.training.datasets import dev_by_hash
 from classify.training.train import BUNDLED
+from ingest.mention import Mention
 from luisterpost.demo import scenarios
 from luisterpost.review.labels import Correction, LabelBook, export_rows
 
@@ -38,8 +39,8 @@ def reviewed_threads(seeds: int) -> list[tuple[dict[str, object], str, str, str]
     for seed in range(1, seeds + 1):
         labelled = scenarios.labelled_pile_on_thread(scenarios.PILE_ON_START + timedelta(days=seed), seed)
         texts = {str(record["id"]): str(record["text"]) for record, _ in labelled}
-        classified = worker.classify([dict(record) for record, _ in labelled])
-        for record, (_, gold) in zip(classified, labelled, strict=True):
+        mentions = [Mention(dict(record), datetime.fromisoformat(str(record["created_at"]))) for record, _ in labelled]
+        for record, (_, gold) in zip([c.record for c in worker.classify(mentions)], labelled, strict=True):
             parent = texts.get(str(record["thread"]["parent_id"]), "") if record["thread"]["parent_id"] else ""
             if (record["text"], parent) not in seen:
                 seen.add((record["text"], parent))

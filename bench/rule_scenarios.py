@@ -32,9 +32,9 @@ def main() -> None:
             if not isinstance(mention, Invalid):
                 events += detector.observe(mention)
         took = time.perf_counter() - started
-        actions = Counter(event["action"] for event in events)
-        fired = ", ".join(f"`{e['dedup_key']}` {e['severity']} {e['event_time'][5:16]}"
-                          for e in events if e["action"] == "trigger") or "none"
+        actions = Counter(event.action for event in events)
+        fired = ", ".join(f"`{e.dedup_key}` {e.severity} {e.event_time.isoformat()[5:16]}"
+                          for e in events if e.action == "trigger") or "none"
         print(f"| {name} | {len(values):,} | {fired} | {actions['update']} | {actions['resolve']} | {took:.2f} |")
 
 

@@ -136,7 +136,7 @@ def watch_pages(path: Path, pages: dict[str, float], stop: threading.Event) -> N
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
         for line in lines[seen_lines:]:
             event = json.loads(line)
-            if event["action"] == "trigger":
+            if event.action == "trigger":
                 pages.setdefault(event["dedup_key"], time.time())
         seen_lines = len(lines)
 
@@ -153,7 +153,7 @@ def deciding_post(bootstrap: str, topic: str, dedup_key: str) -> str | None:
         mention = observe(record.value, record.timestamp)
         if isinstance(mention, Invalid) or detector.refusal(mention) is not None:
             continue
-        if any(e["dedup_key"] == dedup_key and e["action"] == "trigger" for e in detector.observe(mention)):
+        if any(e.dedup_key == dedup_key and e.action == "trigger" for e in detector.observe(mention)):
             return mention.id
     return None
 

@@ -91,6 +91,11 @@ class Mention:
     def is_brand_account(self) -> bool:
         return bool(self.record["author"].get("is_brand"))
 
+    @classmethod
+    def parse(cls, value: bytes | None, limits: Limits | None = None) -> Mention | Invalid:
+        """The module's `parse()`, spelled as the other records spell it; never raises."""
+        return parse(value, limits=limits)
+
     def to_bytes(self) -> bytes:
         return json.dumps(self.record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

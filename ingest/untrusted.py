@@ -7,6 +7,7 @@ decoder does for broken bytes; in an id, replacing could make two mentions one, 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -87,4 +88,16 @@ def identity_problem(document: dict[str, Any], max_id_chars: int) -> tuple[str, 
         if isinstance(value, str) and len(value) > max_id_chars:
             return (f"{key}: {len(value)} characters, more than ingest.max_id_chars ({max_id_chars})",
                     "too_long")
+    return None
+
+
+def unsendable(document: object) -> str | None:
+    """Why a decoded record could not be written again as UTF-8 JSON (a lone surrogate from an escape
+    such as "\\udfff" anywhere in it), or None. For topics past ingest, where nothing scrubbed it."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"a lone surrogate ({error.object[error.start:error.end]!a}) that UTF-8 cannot carry"
+    except (RecursionError, ValueError) as error:
+        return f"not writable as JSON ({type(error).__name__})"
     return None

@@ -6,7 +6,6 @@ ingested and classified here with the configured model first. Detect reads the r
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -29,12 +28,12 @@ def _classified(config: Config, raw: list[bytes]) -> list[bytes]:
     from ingest.ingester import Accepted, Ingester
 
     ingester = Ingester(config.ingest, load_brands(config.ingest.brands_file))
-    records = [verdict.mention.record for verdict in map(ingester.ingest, raw) if isinstance(verdict, Accepted)]
+    mentions = [verdict.mention for verdict in map(ingester.ingest, raw) if isinstance(verdict, Accepted)]
     worker = ClassifyWorker(load_classifier(config.classify.model, config.classify.precision),
                             config.classify.parent_cache)
     size, out = config.classify.batch_size, []
-    for start in tqdm(range(0, len(records), size), desc="classifying", unit="batch", file=sys.stderr):
-        out += [json.dumps(r, ensure_ascii=False).encode() for r in worker.classify(records[start:start + size])]
+    for start in tqdm(range(0, len(mentions), size), desc="classifying", unit="batch", file=sys.stderr):
+        out += [classified.to_bytes() for classified in worker.classify(mentions[start:start + size])]
     return out
 
 

@@ -10,15 +10,10 @@ used roots go first, and an id too long to be a real one is not remembered.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+
+from ingest.mention import Mention
 
 MAX_ID_CHARS = 512  # real ids are short (li:7265312, a URN of some 60 characters); a hostile one is not kept
-
-
-def root_of(record: dict[str, Any]) -> str:
-    thread = record.get("thread")
-    root = thread.get("root_id") if isinstance(thread, dict) else None
-    return root if isinstance(root, str) and root else str(record["id"])
 
 
 class ThreadBrands:
@@ -26,19 +21,18 @@ class ThreadBrands:
         self._brands: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
 
-    def learn(self, record: dict[str, Any]) -> None:
+    def learn(self, mention: Mention) -> None:
         """A root tagged with a brand (by its source or by ingest's matcher) names its thread's brand."""
-        mention_id, brand = record["id"], record.get("brand")
-        if root_of(record) != mention_id or not isinstance(brand, str) or len(mention_id) > MAX_ID_CHARS:
+        if mention.root_id != mention.id or mention.brand is None or len(mention.id) > MAX_ID_CHARS:
             return
-        self._brands[mention_id] = brand
-        self._brands.move_to_end(mention_id)
+        self._brands[mention.id] = mention.brand
+        self._brands.move_to_end(mention.id)
         if len(self._brands) > self._capacity:
             self._brands.popitem(last=False)
 
-    def brand_of(self, record: dict[str, Any]) -> str | None:
-        """The brand of the record's thread root, if that root was seen (and is still remembered)."""
-        brand = self._brands.get(root_of(record))
+    def brand_of(self, mention: Mention) -> str | None:
+        """The brand of the mention's thread root, if that root was seen (and is still remembered)."""
+        brand = self._brands.get(mention.root_id)
         if brand is not None:
-            self._brands.move_to_end(root_of(record))
+            self._brands.move_to_end(mention.root_id)
         return brand

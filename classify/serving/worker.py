@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from cachetools import LRUCache
 
+from classify.classified import ClassifiedMention
 from classify.serving.model import Classifier, Post
+from ingest.mention import Mention
 
 # The cache's own bookkeeping per entry (dict entries and a linked-list node), on top of the strings.
 ENTRY_OVERHEAD_BYTES = 300
@@ -64,19 +65,18 @@ class ClassifyWorker:
         self.classifier = classifier
         self._parents = ParentTexts(parent_capacity, parent_max_bytes)
 
-    def classify(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Each record gains a `classification`; a reply whose parent was never seen is flagged."""
+    def classify(self, mentions: Sequence[Mention]) -> list[ClassifiedMention]:
+        """Each mention gains a `classification`; a reply whose parent was never seen is flagged."""
         posts = []
-        for record in records:
-            self._parents.remember(record["id"], record["text"])
-        for record in records:
-            parent_id = record.get("thread", {}).get("parent_id")
+        for mention in mentions:
+            self._parents.remember(mention.id, mention.text)
+        for mention in mentions:
+            parent_id = mention.parent_id
             parent_text = self._parents.get(parent_id)
             if parent_id and parent_text is None:
                 # Still a reply, only without its context: the classifier must not read it as a post.
-                record.setdefault("flags", []).append("parent_unseen")
+                mention.record.setdefault("flags", []).append("parent_unseen")
                 parent_text = ""
-            posts.append(Post(text=record["text"], parent_text=parent_text))
+            posts.append(Post(text=mention.text, parent_text=parent_text))
         results = self.classifier.classify(posts)
-        return [{**record, "classification": result.to_json()}
-                for record, result in zip(records, results, strict=True)]
+        return [ClassifiedMention.of(mention, result) for mention, result in zip(mentions, results, strict=True)]

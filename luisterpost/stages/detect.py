@@ -5,7 +5,6 @@ not published again."""
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import time
 from collections import Counter
@@ -15,6 +14,7 @@ from typing import Any
 
 from alerts.baseline import HourOfWeek
 from alerts.detector import Detector
+from alerts.incident_event import IncidentEvent
 from alerts.incidents import Published
 from alerts.observation import observe
 from alerts.rules_config import RulesConfig
@@ -33,11 +33,11 @@ def published_state(values: list[bytes]) -> dict[str, Published]:
     """The last event per dedup_key, as compaction would keep it."""
     state: dict[str, Published] = {}
     for value in values:
-        try:
-            event = json.loads(value)
-            state[event["dedup_key"]] = Published(event["action"], datetime.fromisoformat(event["event_time"]))
-        except (ValueError, KeyError, TypeError):
+        event = IncidentEvent.parse(value)
+        if isinstance(event, Invalid):
             log.warning("detect: unreadable event on the incidents topic, ignored")
+        else:
+            state[event.dedup_key] = Published(event.action, event.event_time)
     return state
 
 
@@ -107,13 +107,12 @@ class DetectStage:
             self._metrics.open_incidents.labels(*labels).set(count)
         self._open_labels |= counts.keys()
 
-    def _publish(self, event: dict[str, Any], newest: datetime | None = None) -> Output:
-        self._metrics.incidents.labels(event["rule"], event["action"]).inc()
+    def _publish(self, event: IncidentEvent, newest: datetime | None = None) -> Output:
+        self._metrics.incidents.labels(event.rule, event.action).inc()
         if newest is not None:  # an idle tick's event answers no mention: no end-to-end latency
             self._metrics.end_to_end.observe(max(0.0, time.time() - newest.timestamp()))
-        log.info("detect: %s %s", event["action"], event["dedup_key"])
-        value = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return Output(self._topics.incidents, value, event["dedup_key"].encode("utf-8"))
+        log.info("detect: %s %s", event.action, event.dedup_key)
+        return Output(self._topics.incidents, event.to_bytes(), event.dedup_key.encode("utf-8"))
 
     def _new_detector(self, published: dict[str, Published]) -> Detector:
         return Detector(self._rules, self._lateness, published, baseline=copy.deepcopy(self._baseline))

@@ -8,14 +8,15 @@ turn (a re-read event is not sent again), so the loop keeps turning, and /health
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+from alerts.incident_event import IncidentEvent
 from alerts.notifier import GivenUp, Notifier
 from alerts.receivers.text import printable
 from alerts.silences import Silence, SilenceSource
+from ingest.mention import Invalid
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result
 from luisterpost.metrics import Metrics
@@ -28,22 +29,14 @@ log = logging.getLogger(__name__)
 SETTLE_S = 0.5  # the longest a turn waits for the lanes; then the loop turns and asks again
 
 
-def _event(value: bytes | None) -> dict[str, Any] | None:
-    try:
-        event = json.loads(value or b"")
-    except ValueError:
-        return None
-    required = ("dedup_key", "action", "rule", "severity", "event_time", "summary")
-    # Strings, not merely present: a list as severity would raise deep in a receiver, on every re-read.
-    return event if isinstance(event, dict) and all(isinstance(event.get(key), str) for key in required) else None
-
-
 @dataclass(frozen=True)
 class _Step:
-    """What one record of a batch became: not an incident, held back by a silence, or submitted."""
+    """What one record of a batch became: not an incident, held back by a silence, or submitted.
+    `page` is what the receivers render: the event's JSON object, with the link to its incident page."""
 
     record: Any
-    event: dict[str, Any] | None
+    event: IncidentEvent | Invalid
+    page: dict[str, Any] | None = None
     silence: Silence | None = None
 
 
@@ -59,31 +52,31 @@ class NotifyStage(Stage):
         self._silences, self._settle_s = silences, settle_s
         self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
 
-    def _silence(self, event: dict[str, Any]) -> Silence | None:
+    def _silence(self, page: dict[str, Any]) -> Silence | None:
         if self._silences is None:
             return None
-        return self._silences.current().muting(event, self._silences.clock())
+        return self._silences.current().muting(page, self._silences.clock())
 
     def _step(self, record: Any) -> _Step:
-        event = _event(record.value)
-        if event is None:
-            return _Step(record, None)
-        event = with_incident_page(event, self._page_base)
-        if self._notifier.settled(event) is None:  # not submitted yet, or in a lane: a silence may hold it
-            silence = self._silence(event)
+        event = IncidentEvent.parse(record.value)
+        if isinstance(event, Invalid):
+            return _Step(record, event)
+        page = with_incident_page(event.to_json(), self._page_base)
+        if self._notifier.settled(page) is None:  # not submitted yet, or in a lane: a silence may hold it
+            silence = self._silence(page)
             if silence is not None:
-                return _Step(record, event, silence)
-            self._notifier.submit(event)
-        return _Step(record, event)
+                return _Step(record, event, page, silence)
+            self._notifier.submit(page)
+        return _Step(record, event, page)
 
     def _done(self, step: _Step) -> list[GivenUp] | None:
-        if step.event is None or step.silence is not None:
+        if step.page is None or step.silence is not None:
             return []
-        return self._notifier.settled(step.event)
+        return self._notifier.settled(step.page)
 
     def process(self, records: list[Any]) -> Result:
         steps = [self._step(record) for record in records]
-        submitted = [step.event for step in steps if step.event is not None and step.silence is None]
+        submitted = [step.page for step in steps if step.page is not None and step.silence is None]
         self._notifier.wait_settled(submitted, self._settle_s)
         outputs: list[Output] = []
         for handled, step in enumerate(steps):
@@ -97,9 +90,9 @@ class NotifyStage(Stage):
 
     def _finish(self, step: _Step, given_up: list[GivenUp]) -> list[Output]:
         """Count, log and dead-letter a settled record: each record once, when its offset moves on."""
-        if step.event is None:
-            self._metrics.dlq.labels(self.stage, "not_an_incident").inc()
-            return [dead_letter(self._topics.dlq, self.stage, step.record, "not an incident event")]
+        if isinstance(step.event, Invalid):
+            self._metrics.dlq.labels(self.stage, step.event.kind).inc()
+            return [dead_letter(self._topics.dlq, self.stage, step.record, step.event.reason)]
         if step.silence is not None:
             self._count_muted(step.event, step.silence)
             return []
@@ -110,15 +103,15 @@ class NotifyStage(Stage):
                            f"{g.error}" for g in given_up)
         return [dead_letter(self._topics.dlq, self.stage, step.record, reason)]
 
-    def _count_muted(self, event: dict[str, Any], silence: Silence) -> None:
+    def _count_muted(self, event: IncidentEvent, silence: Silence) -> None:
         """A silence holds the page back; the event stays on the topic, counted and logged once."""
-        self._metrics.silenced.labels(event["rule"], event["action"]).inc()
-        if self._muted_by.get(event["dedup_key"]) != silence.id:
+        self._metrics.silenced.labels(event.rule, event.action).inc()
+        if self._muted_by.get(event.dedup_key) != silence.id:
             if len(self._muted_by) > 10_000:
                 self._muted_by.clear()  # bounded; the worst case is one repeated log line
-            self._muted_by[event["dedup_key"]] = silence.id
-            log.info("notify: %s %s muted by silence %s (%s: %s)", printable(str(event["action"])),
-                     printable(str(event["dedup_key"])), silence.id[:8], printable(silence.created_by),
+            self._muted_by[event.dedup_key] = silence.id
+            log.info("notify: %s %s muted by silence %s (%s: %s)", printable(event.action),
+                     printable(event.dedup_key), silence.id[:8], printable(silence.created_by),
                      printable(silence.comment[:80]))
 
     def _report_backlog(self) -> None:

@@ -85,7 +85,7 @@ def monday_morning(start: datetime) -> list[Observation]:
 
 
 def triggers(detector: Detector, stream: list[Observation]) -> list[str]:
-    return [e["dedup_key"] for m in stream for e in detector.observe(m) if e["action"] == "trigger"]
+    return [e.dedup_key for m in stream for e in detector.observe(m) if e.action == "trigger"]
 
 
 def test_the_usual_monday_morning_pages_without_history_and_not_with_it() -> None:

@@ -6,11 +6,11 @@ import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 from alerts.detector import Detector
+from alerts.incident_event import IncidentEvent
 from alerts.observation import Observation
 from alerts.rules_config import load_rules
 from luisterpost.demo import scenarios
@@ -41,7 +41,7 @@ def delivered(stream: list[Observation], delay: timedelta) -> list[tuple[datetim
     return [(m.created_at + delay, dataclasses.replace(m, seen_at=m.created_at + delay)) for m in stream]
 
 
-def run(arrivals: list[tuple[datetime, Observation]], detector: Detector | None = None) -> list[dict[str, Any]]:
+def run(arrivals: list[tuple[datetime, Observation]], detector: Detector | None = None) -> list[IncidentEvent]:
     """Mentions in the order they were delivered (a stable sort: ties keep their order)."""
     detector = detector or Detector(RULES, timedelta(minutes=5))
     ordered = sorted(arrivals, key=lambda pair: pair[0])
@@ -61,27 +61,27 @@ def x_beside(minutes: float) -> list[tuple[datetime, Observation]]:
             for i in range(int(minutes))]
 
 
-def triggers(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [event for event in events if event["action"] == "trigger"]
+def triggers(events: list[IncidentEvent]) -> list[IncidentEvent]:
+    return [event for event in events if event.action == "trigger"]
 
 
 def test_the_pile_on_delivered_20_minutes_late_beside_live_x_pages_with_both_times() -> None:
     events = run(x_beside(12 * 60) + delivered(pile_on(), timedelta(minutes=20)))
-    trigger = next(event for event in triggers(events) if event["dedup_key"] == PILE_ON)
-    assert "seen" in trigger["summary"] and "posted" in trigger["summary"]
-    late = trigger["evidence"]["late_data"]
+    trigger = next(event for event in triggers(events) if event.dedup_key == PILE_ON)
+    assert "seen" in trigger.summary and "posted" in trigger.summary
+    late = trigger.evidence["late_data"]
     assert late["delay_minutes"] == pytest.approx(20, abs=0.1)
     assert datetime.fromisoformat(late["seen_at"]) - datetime.fromisoformat(late["posted_at"]) \
         == timedelta(minutes=20)
     # it pages now, on the live clock: the incident's event time is when the pipeline decided
-    assert datetime.fromisoformat(trigger["event_time"]) >= datetime.fromisoformat(late["seen_at"]) \
+    assert trigger.event_time >= datetime.fromisoformat(late["seen_at"]) \
         - timedelta(minutes=2)
 
 
 def test_on_time_the_same_pile_on_pages_without_a_delay_note() -> None:
     events = run(x_beside(12 * 60) + delivered(pile_on(), timedelta(seconds=5)))
-    trigger = next(event for event in triggers(events) if event["dedup_key"] == PILE_ON)
-    assert "late_data" not in trigger["evidence"] and "seen" not in trigger["summary"]
+    trigger = next(event for event in triggers(events) if event.dedup_key == PILE_ON)
+    assert "late_data" not in trigger.evidence and "seen" not in trigger.summary
 
 
 def test_a_day_late_batch_from_a_review_site_still_counts_and_pages() -> None:
@@ -91,8 +91,8 @@ def test_a_day_late_batch_from_a_review_site_still_counts_and_pages() -> None:
     arrivals = [(m.created_at + timedelta(seconds=5), m) for m in live_x(2 * 24 * 60, every=5)]
     arrivals += delivered(wave, timedelta(hours=20))
     events = run(arrivals)
-    spike = next(event for event in triggers(events) if event["rule"] == "complaint_spike")
-    assert spike["evidence"]["late_data"]["delay_minutes"] == pytest.approx(20 * 60, abs=15)
+    spike = next(event for event in triggers(events) if event.rule == "complaint_spike")
+    assert spike.evidence["late_data"]["delay_minutes"] == pytest.approx(20 * 60, abs=15)
 
 
 def test_only_data_beyond_the_stale_horizon_is_counted_and_dropped() -> None:
@@ -121,7 +121,7 @@ def test_one_future_date_does_not_make_detect_deaf(future: str) -> None:
     detector = Detector(RULES, timedelta(minutes=5))
     assert detector.refusal(bad) is not None and detector.refusal(bad).kind == "future_dated"  # type: ignore[union-attr]
     events = run([(first_at, bad)] + control(), detector)
-    assert PILE_ON in [event["dedup_key"] for event in triggers(events)]
+    assert PILE_ON in [event.dedup_key for event in triggers(events)]
     assert detector.watermark is not None and detector.watermark.year == 2018
 
 
@@ -139,7 +139,7 @@ def test_a_year_9999_date_with_an_open_sla_timer_raises_nothing() -> None:
     assert detector.observe(far) == []
     assert detector.observe(dataclasses.replace(far, id="far2", root_id="li:1", parent_id="li:1")) == []
     events = [event for i in range(2, 80) for event in detector.observe(mention(i, id=f"calm-{i}"))]
-    assert [event["rule"] for event in triggers(events)] == ["influencer_complaint"]
+    assert [event.rule for event in triggers(events)] == ["influencer_complaint"]
 
 
 def test_thread_timers_wait_for_their_own_source() -> None:
@@ -153,10 +153,10 @@ def test_thread_timers_wait_for_their_own_source() -> None:
                                  seen_at=at(80))
     x = [(m.seen_at or m.created_at, m) for m in live_x(200)]
     answered = run(x + [(at(20), root), (at(80), answer)])
-    assert [event for event in answered if event["rule"] == "influencer_complaint"] == []
-    unanswered = [event for event in run(x + [(at(20), root)]) if event["rule"] == "influencer_complaint"]
-    assert unanswered[0]["action"] == "trigger"
-    assert datetime.fromisoformat(unanswered[0]["event_time"]) >= at(60 + 45 - 5)  # the live watermark then
+    assert [event for event in answered if event.rule == "influencer_complaint"] == []
+    unanswered = [event for event in run(x + [(at(20), root)]) if event.rule == "influencer_complaint"]
+    assert unanswered[0].action == "trigger"
+    assert unanswered[0].event_time >= at(60 + 45 - 5)  # the live watermark then
 
 
 def classified(item: Observation, created_at: str) -> bytes:
@@ -191,6 +191,6 @@ def test_threads_of_two_sources_each_wait_for_their_own_and_are_forgotten() -> N
     on_linkedin = mention(0, "complaint", id="li:1", followers=25_000, platform="linkedin")
     events = run([(at(0), on_x), (at(0), on_linkedin)] + [(m.created_at, m) for m in live_x(20 * 60, every=5)],
                  detector)
-    fired = {e["dedup_key"]: datetime.fromisoformat(e["event_time"]) for e in triggers(events)}
+    fired = {e.dedup_key: e.event_time for e in triggers(events)}
     assert fired["coolblue/influencer_complaint/x:1"] < at(70) <= fired["coolblue/influencer_complaint/li:1"]
     assert detector.brands["coolblue"].threads == {}  # quiet for twice quiet_hours: forgotten, on both sources

@@ -28,7 +28,7 @@ def run(book: IncidentBook, steps: list[tuple[str, int | None, float]]) -> list[
     for key, size, minute in steps:
         now = T0 + timedelta(minutes=minute)
         events = book.clear(Clear(key, "quiet"), now) if size is None else book.fire(finding(key, size), now)
-        seen += [(event["action"], event["dedup_key"]) for event in events]
+        seen += [(event.action, event.dedup_key) for event in events]
     return seen
 
 
@@ -70,8 +70,8 @@ def test_the_spike_page_names_the_thread_incidents_it_mutes() -> None:
     book = IncidentBook(POLICY)
     run(book, [(THREAD, 10, 0), (SPIKE, 20, 1), ("coolblue/influencer_complaint/li:2", 1, 2)])
     event = book.fire(finding(SPIKE, 30), T0 + timedelta(minutes=3))[0]
-    assert event["action"] == "update"
-    assert event["evidence"]["inhibits"] == ["coolblue/influencer_complaint/li:2", THREAD]
+    assert event.action == "update"
+    assert event.evidence["inhibits"] == ["coolblue/influencer_complaint/li:2", THREAD]
 
 
 def test_update_says_why() -> None:
@@ -79,7 +79,7 @@ def test_update_says_why() -> None:
     run(book, [(THREAD, 10, 0)])
     grew = book.fire(finding(THREAD, 15), T0 + timedelta(minutes=1))[0]
     reminder = book.fire(finding(THREAD, 15), T0 + timedelta(hours=5))[0]
-    assert (grew["evidence"]["update_reason"], reminder["evidence"]["update_reason"]) == ("grew", "repeat")
+    assert (grew.evidence["update_reason"], reminder.evidence["update_reason"]) == ("grew", "repeat")
 
 
 def test_policy_from_the_rules_file_changes_the_repeat_interval() -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from functools import cache
-from typing import Any
 
 import pytest
 
 from alerts.detector import Detector
+from alerts.incident_event import IncidentEvent
 from alerts.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
@@ -33,9 +33,9 @@ SEVERITY = {"complaint_spike": "critical", "influencer_complaint": "critical", "
 
 
 @cache
-def incidents(name: str) -> tuple[dict[str, Any], ...]:
+def incidents(name: str) -> tuple[IncidentEvent, ...]:
     detector = Detector(load_rules(None), timedelta(minutes=5))
-    events: list[dict[str, Any]] = []
+    events: list[IncidentEvent] = []
     for value in as_classified(SCENARIOS[name]()):
         mention = observe(value)
         assert not isinstance(mention, Invalid), mention
@@ -49,7 +49,7 @@ def test_every_scenario_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("name", list(EXPECTED_TRIGGERS))
 def test_what_pages_and_what_does_not(name: str) -> None:
-    triggers = Counter(e["dedup_key"] for e in incidents(name) if e["action"] == "trigger")
+    triggers = Counter(e.dedup_key for e in incidents(name) if e.action == "trigger")
     assert set(triggers) == EXPECTED_TRIGGERS[name]
     assert all(count == 1 for count in triggers.values()), f"paged twice: {triggers}"
 
@@ -57,15 +57,15 @@ def test_what_pages_and_what_does_not(name: str) -> None:
 @pytest.mark.parametrize("name", [name for name, keys in EXPECTED_TRIGGERS.items() if keys])
 def test_each_page_has_the_rule_severity_and_explains_itself(name: str) -> None:
     for event in incidents(name):
-        assert event["severity"] == SEVERITY[event["rule"]]
-        assert event["summary"] and event["evidence"], event
-        if event["rule"] != "pipeline_silence":  # a silence has no mention to show
-            assert event["top_mentions"] and all("excerpt" in m for m in event["top_mentions"])
+        assert event.severity == SEVERITY[event.rule]
+        assert event.summary and event.evidence, event
+        if event.rule != "pipeline_silence":  # a silence has no mention to show
+            assert event.top_mentions and all("excerpt" in m for m in event.top_mentions)
 
 
 @pytest.mark.parametrize(("name", "key"), [
     ("complaint storm", "postnl/complaint_spike"), ("negative news wave", "bol/negative_shift"),
     ("seed 001 pile-on", "coolblue/influencer_complaint/li:7265312")])
 def test_it_resolves_once_the_storm_is_over(name: str, key: str) -> None:
-    actions = [e["action"] for e in incidents(name) if e["dedup_key"] == key]
+    actions = [e.action for e in incidents(name) if e.dedup_key == key]
     assert actions[0] == "trigger" and actions[-1] == "resolve" and actions.count("resolve") == 1

@@ -29,7 +29,7 @@ def run(stream: list[Observation], rules: RulesConfig = RULES, **kwargs: object)
 
 
 def actions(events: list[dict[str, object]]) -> list[tuple[object, object]]:
-    return [(event["action"], event["dedup_key"]) for event in events]
+    return [(event.action, event.dedup_key) for event in events]
 
 
 def background(hours: float, every_minutes: float = 10) -> list[Observation]:
@@ -69,10 +69,10 @@ def test_influencer_complaint(name: str, stream: list[Observation], expected: li
 
 def test_influencer_page_waits_for_the_sla_in_event_time() -> None:
     events = run(thread(40))
-    trigger = next(e for e in events if e["action"] == "trigger")
-    fired_at = datetime.fromisoformat(str(trigger["event_time"]))
+    trigger = next(e for e in events if e.action == "trigger")
+    fired_at = trigger.event_time
     assert fired_at - T0 >= timedelta(minutes=RULES.influencer_complaint.sla_minutes)
-    assert trigger["severity"] == "critical" and trigger["top_mentions"][0]["followers"] == 25_000  # type: ignore[index]
+    assert trigger.severity == "critical" and trigger.top_mentions[0]["followers"] == 25_000
 
 
 SPIKE = "coolblue/complaint_spike"
@@ -107,8 +107,8 @@ def test_complaint_spike_of_another_brand_is_its_own_incident() -> None:
 def test_events_already_published_are_not_published_again_after_a_restart() -> None:
     stream = thread(40)
     first = run(stream)
-    trigger = next(e for e in first if e["action"] == "trigger")
-    published = {KEY: Published("trigger", datetime.fromisoformat(str(trigger["event_time"])))}
+    trigger = next(e for e in first if e.action == "trigger")
+    published = {KEY: Published("trigger", trigger.event_time)}
     again = run(stream, published=published)
     assert ("trigger", KEY) not in actions(again)
     assert actions(again) == [a for a in actions(first) if a != ("trigger", KEY)]

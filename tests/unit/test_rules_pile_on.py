@@ -139,10 +139,10 @@ def test_the_seed_001_pile_on_fires_within_two_hours(seed: int) -> None:
     detector = Detector(load_rules(None), timedelta(minutes=5))
     events = [event for item in stream for event in detector.observe(item)]
     key = f"coolblue/pile_on/{PILE_ON_ROOT_ID}"
-    trigger = next(e for e in events if e["dedup_key"] == key and e["action"] == "trigger")
-    assert datetime.fromisoformat(trigger["event_time"]) - PILE_ON_START <= timedelta(hours=2)
-    assert trigger["top_mentions"][0]["id"] == PILE_ON_ROOT_ID and trigger["severity"] == "critical"
-    assert [e["action"] for e in events if e["dedup_key"] == key].count("trigger") == 1
+    trigger = next(e for e in events if e.dedup_key == key and e.action == "trigger")
+    assert trigger.event_time - PILE_ON_START <= timedelta(hours=2)
+    assert trigger.top_mentions[0]["id"] == PILE_ON_ROOT_ID and trigger.severity == "critical"
+    assert [e.action for e in events if e.dedup_key == key].count("trigger") == 1
 
 
 def test_the_demo_stream_pages_the_pile_on_and_nothing_new_on_the_calm_day() -> None:
@@ -151,5 +151,5 @@ def test_the_demo_stream_pages_the_pile_on_and_nothing_new_on_the_calm_day() -> 
             if "brand" in record]  # the ones ingest would have to tag are left out: no matcher here
     stream = in_time(demo_observations(calm), demo_observations(scenarios.labelled_pile_on_thread(PILE_ON_START, 7)))
     detector = Detector(load_rules(None), timedelta(minutes=5))
-    triggers = [e["dedup_key"] for item in stream for e in detector.observe(item) if e["action"] == "trigger"]
+    triggers = [e.dedup_key for item in stream for e in detector.observe(item) if e.action == "trigger"]
     assert sorted(triggers) == [f"coolblue/{rule}/{PILE_ON_ROOT_ID}" for rule in ("influencer_complaint", "pile_on")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -142,8 +142,8 @@ def detector(rules: RulesConfig = RULES) -> Detector:
 def test_total_silence_is_noticed_by_the_idle_tick() -> None:
     """Nothing arrives at all: event time stands still, and the wall-clock tick judges the silence."""
     events = detector().tick(timedelta(minutes=60))
-    assert sorted((e["action"], e["dedup_key"]) for e in events) == [("trigger", BRAND), ("trigger", X)]
-    assert events[0]["event_time"] == (mention(-10).created_at + timedelta(minutes=55)).isoformat()
+    assert sorted((e.action, e.dedup_key) for e in events) == [("trigger", BRAND), ("trigger", X)]
+    assert events[0].event_time.isoformat() == (mention(-10).created_at + timedelta(minutes=55)).isoformat()
 
 
 @pytest.mark.parametrize(("name", "idle", "rules"), [
@@ -164,7 +164,7 @@ def test_the_tick_moves_no_watermark_and_the_next_mention_resolves() -> None:
     assert found.watermark == watermark
     events = found.observe(mention(5, id="late-but-not-too-late"))  # before watermark + 120 min
     assert found.late == 0
-    assert sorted((e["action"], e["dedup_key"]) for e in events) == [("resolve", BRAND), ("resolve", X)]
+    assert sorted((e.action, e.dedup_key) for e in events) == [("resolve", BRAND), ("resolve", X)]
 
 
 def classified(item: Observation) -> bytes:
@@ -193,8 +193,8 @@ def test_one_brand_silent_for_6_hours_in_a_30_hour_stream_pages() -> None:
     stream = steady(-30 * HOUR, -6 * HOUR, 3, brand="coolblue") + steady(-30 * HOUR + 1, 0, 3, brand="bol")
     found = Detector(RULES, timedelta(minutes=5))
     events = [event for item in in_time(stream) for event in found.observe(item)]
-    triggered = [event for event in events if event["action"] == "trigger"]
-    assert [event["dedup_key"] for event in triggered] == [BRAND]
-    silent_for = datetime.fromisoformat(triggered[0]["event_time"]) - mention(-6 * HOUR).created_at
+    triggered = [event for event in events if event.action == "trigger"]
+    assert [event.dedup_key for event in triggered] == [BRAND]
+    silent_for = triggered[0].event_time - mention(-6 * HOUR).created_at
     assert silent_for <= timedelta(hours=2)  # 20 an hour: an hour and a bit, not the whole 6 hours
-    assert triggered[0]["evidence"]["hours_heard"] == pytest.approx(24, abs=0.2)
+    assert triggered[0].evidence["hours_heard"] == pytest.approx(24, abs=0.2)

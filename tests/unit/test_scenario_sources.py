@@ -37,17 +37,17 @@ def triggers(schedule: list[Delivery]) -> dict[str, datetime]:
     for delivery in schedule:
         verdict = ingester.ingest(json.dumps(delivery.record).encode())
         if isinstance(verdict, Accepted):
+            threads.learn(verdict.mention)
             record = json.loads(verdict.mention.to_bytes())
-            threads.learn(record)
-            record["brand"] = record["brand"] or threads.brand_of(record)
+            record["brand"] = record["brand"] or threads.brand_of(verdict.mention)
             assert record["brand"] is not None, "a reply whose root was never delivered"
             labelled.append((record, STANCES[record["id"]]))
     detector = Detector(load_rules(None), timedelta(minutes=5))
     fired: dict[str, datetime] = {}
     for item in demo_observations(labelled):
         for event in detector.observe(item):
-            if event["action"] == "trigger":
-                fired.setdefault(event["dedup_key"], datetime.fromisoformat(event["event_time"]))
+            if event.action == "trigger":
+                fired.setdefault(event.dedup_key, event.event_time)
     assert detector.late == 0
     return fired
 

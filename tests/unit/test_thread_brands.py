@@ -15,6 +15,7 @@ from classify.serving.threads import ThreadBrands
 from classify.serving.worker import ClassifyWorker
 from ingest.brands import load_brands
 from ingest.ingester import Accepted, Ingester, Skipped
+from ingest.mention import Mention
 from luisterpost.config import IngestConfig
 from luisterpost.demo import scenarios
 from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
@@ -107,10 +108,13 @@ def test_a_reply_that_names_a_brand_keeps_it(worker: ClassifyWorker) -> None:
 
 
 def test_the_thread_memory_is_bounded() -> None:
+    def mention(mention_id: str, brand: str | None = None, root: str | None = None) -> Mention:
+        return Mention({"id": mention_id, "brand": brand, "author": {}, "thread": {"root_id": root}},
+                       PILE_ON_START)
+
     threads = ThreadBrands(capacity=2)
     for root in ("a", "b", "c", "x" * 600):
-        threads.learn({"id": root, "brand": "coolblue"})
-    reply = {"id": "r", "thread": {"root_id": "a"}}
-    assert threads.brand_of(reply) is None  # the oldest root went first
-    assert threads.brand_of({**reply, "thread": {"root_id": "c"}}) == "coolblue"
-    assert threads.brand_of({**reply, "thread": {"root_id": "x" * 600}}) is None  # too long to be real
+        threads.learn(mention(root, "coolblue"))
+    assert threads.brand_of(mention("r", root="a")) is None  # the oldest root went first
+    assert threads.brand_of(mention("r", root="c")) == "coolblue"
+    assert threads.brand_of(mention("r", root="x" * 600)) is None  # too long to be real
