@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from classify import encoder
+from classify.base_encoder import rebuild as encoder
 from luisterpost import cli
 from luisterpost.config import environment
 

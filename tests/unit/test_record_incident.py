@@ -18,7 +18,7 @@ from alerts.incident_event import KNOWN, IncidentEvent
 from alerts.incidents import Firing, IncidentBook, Published, incident_event
 from alerts.notifier import Notifier
 from alerts.receivers.base import Outcome
-from alerts.rules_config import load_rules
+from alerts.rules_config import IncidentsConfig, load_rules
 from ingest.mention import Invalid
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics
@@ -179,6 +179,7 @@ def test_detect_rebuild_ignores_an_event_with_an_unknown_action() -> None:
     at = datetime(2018, 11, 27, 8, 12, tzinfo=UTC)
     state = published_state([broken(action="page"), GOLDEN, b"", broken(event_time="morgen")])
     assert state == {TRIGGER["dedup_key"]: Published("trigger", at)}
-    book = IncidentBook(published=published_state([broken(dedup_key="coolblue/pile_on/li:2", action="page")]))
+    book = IncidentBook(IncidentsConfig().policy(),
+                        published=published_state([broken(dedup_key="coolblue/pile_on/li:2", action="page")]))
     assert [event.action for event in book.fire(
         Firing("coolblue/pile_on/li:2", "pile_on", "critical", "coolblue", "s", 1, {}, []), at)] == ["trigger"]
