@@ -10,8 +10,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from alerts.detector import Detector
-from alerts.observation import observe
+from alerts.detection.detector import Detector
+from alerts.detection.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
 from luisterpost.scenario_weeks import SCENARIOS, as_classified

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from alerts.detector import Detector
-from alerts.observation import Observation
+from alerts.detection.detector import Detector
+from alerts.detection.observation import Observation
 from alerts.rules_config import load_rules
 from luisterpost import scenarios
 from luisterpost.kafka import Topics

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alerts.incidents import Clear, Firing, IncidentBook, Policy, Published
+from alerts.detection.incidents import Clear, Firing, IncidentBook, Policy, Published
 
 T0 = datetime(2018, 11, 26, 22, 0, tzinfo=timezone(timedelta(hours=1)))
 SPIKE = "coolblue/complaint_spike"

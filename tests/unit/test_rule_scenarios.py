@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from alerts.detector import Detector
-from alerts.observation import observe
+from alerts.detection.detector import Detector
+from alerts.detection.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
 from luisterpost.scenario_weeks import SCENARIOS, as_classified

@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from alerts import deaf, influencer, pile_on, shift, spike, threat
-from alerts.baseline import HourCounts, HourOfWeek
-from alerts.incidents import Clear, Firing, IncidentBook, Published
-from alerts.observation import Observation
+from alerts.detection.baseline import HourCounts, HourOfWeek
+from alerts.detection.incidents import Clear, Firing, IncidentBook, Published
+from alerts.detection.observation import Observation
+from alerts.rules import complaint_spike as spike
+from alerts.rules import influencer_complaint as influencer
+from alerts.rules import legal_or_media_threat as threat
+from alerts.rules import negative_shift as shift
+from alerts.rules import pile_on
+from alerts.rules import pipeline_silence as deaf
 from alerts.rules_config import RulesConfig
 from ingest.dedup import SeenIds
 from ingest.mention import Invalid
