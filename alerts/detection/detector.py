@@ -16,17 +16,14 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from alerts.detection.baseline import HourCounts, HourOfWeek
-from alerts.detection.incidents import Clear, Firing, IncidentBook, Published
+from alerts.detection.incidents import Firing, IncidentBook, Published
 from alerts.detection.observation import Observation
-from alerts.rules import complaint_spike as spike
-from alerts.rules import influencer_complaint as influencer
-from alerts.rules import legal_or_media_threat as threat
-from alerts.rules import negative_shift as shift
-from alerts.rules import pile_on
-from alerts.rules import pipeline_silence as deaf
+from alerts.detection.watermark import Watermarks
+from alerts.rules import build_rules
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import RulesConfig
 from ingest.dedup import SeenIds
 from ingest.mention import Invalid
@@ -35,19 +32,12 @@ from ingest.mention import Invalid
 # (at most centuries long, whatever the rules file says) stays inside what datetime can hold.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-Decision = Firing | Clear
-T = TypeVar("T")
 
 
 @dataclass
 class BrandState:
-    spike: spike.SpikeState = field(default_factory=spike.SpikeState)
-    threads: dict[str, influencer.Thread] = field(default_factory=dict)
     hour: HourCounts = field(default_factory=HourCounts)
-    piles: dict[str, pile_on.PileThread] = field(default_factory=dict)
-    threat: threat.ThreatState = field(default_factory=threat.ThreatState)
-    shift: shift.ShiftState = field(default_factory=shift.ShiftState)
-    platforms: set[str] = field(default_factory=set)  # where the brand was heard: its silence's judge
+    states: dict[str, Any] = field(default_factory=dict)  # each per-brand rule's state, by rule name
 
 
 class Detector:
@@ -59,26 +49,27 @@ class Detector:
                  baseline: HourOfWeek | None = None) -> None:
         self.rules = rules
         self.baseline = baseline or HourOfWeek()  # seeded from detect.baseline_file, learned as it runs
-        self.lateness = lateness  # for a platform without its own event_time.allowed_lateness_minutes
+        self.time = Watermarks(rules.event_time, lateness)
+        self.judges: list[Rule[Any]] = build_rules(rules)  # in the order of the rules file
         self.book = IncidentBook(published=dict(published or {}), policy=rules.incidents.policy())
         self.brands: dict[str, BrandState] = {}
-        self.clock: datetime | None = None  # the newest created_at admitted
+        self.partition: dict[str, Any] = {rule.name: rule.new_state() for rule in self.judges if not rule.per_brand}
         self.late = 0  # stale mentions, counted and dropped
-        self.sources: dict[deaf.SourceKey, deaf.Source] = {}  # pipeline_silence: brands and platforms heard
+        self._context = Context(self.time, self.baseline)
         self._seen = SeenIds(seen_capacity)
-        self._lateness: dict[str, timedelta] = {}  # per platform, from the rules
-        self._brand_behind: dict[str, timedelta] = {}  # per brand: its freshest platform's lateness past the live one
+
+    @property
+    def clock(self) -> datetime | None:
+        """The newest created_at admitted."""
+        return self.time.clock
 
     @property
     def watermark(self) -> datetime | None:
         """The watermark of a source with the default lateness (a live stream): brand-wide timers run here."""
-        return None if self.clock is None else self.clock - self.lateness
+        return self.time.watermark
 
     def lateness_of(self, platform: str) -> timedelta:
-        known = self._lateness.get(platform)
-        if known is None:
-            known = self._lateness[platform] = self.rules.event_time.lateness(platform, self.lateness)
-        return known
+        return self.time.lateness_of(platform)
 
     def refusal(self, mention: Observation) -> Invalid | None:
         """Why this mention must not be used (the stage sends it to the DLQ), or None."""
@@ -101,33 +92,23 @@ class Detector:
         if self.clock is not None and mention.created_at < self.clock - stale:
             self.late += 1
             return []
-        self.clock = clock = max(self.clock or mention.created_at, mention.created_at)
-        state = self.brands.setdefault(mention.brand, BrandState())
-        if mention.platform not in state.platforms:
-            state.platforms.add(mention.platform)
-            self._brand_behind[mention.brand] = min(self._behind(("platform", p)) for p in state.platforms)
+        clock = self.time.admit(mention)
+        state = self.brands.get(mention.brand) or self._new_brand(mention.brand)
         if not mention.is_brand:
             state.hour.count(self.baseline, mention.brand, mention.created_at, mention.stance == "complaint",
                              mention.sentiment == "negative")
-        decisions = self._observe_spike(state, mention)
-        if self.rules.influencer_complaint.enabled:
-            influencer.observe(state.threads, mention, self.rules.influencer_complaint)
-        decisions += self._observe_more(state, mention)
+        decisions = [decision for rule in self.judges
+                     for decision in rule.observe(self._state(rule, state), mention, self._context)]
         events = self._apply(self._noted(decisions, mention), clock)
-        return events + self.advance(clock - self.lateness)
+        return events + self.advance(clock - self.time.lateness)
 
-    def _observe_spike(self, state: BrandState, mention: Observation) -> list[Decision]:
-        """Judged in the mention's own window; a late one cannot end a firing spike's quiet period early
-        (that is judged on the clock, in `advance`)."""
-        config = self.rules.complaint_spike
-        if not config.enabled:
-            return []
-        spike.observe(state.spike, mention, config)
-        if state.spike.firing and self.clock is not None and mention.created_at < self.clock:
-            return []
-        decision = spike.evaluate(state.spike, mention.brand, mention.created_at, config,
-                                  self._expected_complaints(mention.brand, mention.created_at))
-        return [decision] if decision else []
+    def _new_brand(self, brand: str) -> BrandState:
+        state = self.brands[brand] = BrandState(states={rule.name: rule.new_state()
+                                                        for rule in self.judges if rule.per_brand})
+        return state
+
+    def _state(self, rule: Rule[Any], brand: BrandState) -> Any:
+        return brand.states[rule.name] if rule.per_brand else self.partition[rule.name]
 
     def _noted(self, decisions: list[Decision], mention: Observation) -> list[Decision]:
         """A finding made by a mention that arrived late says both times: "posted 22:45, seen 23:05"."""
@@ -156,105 +137,28 @@ class Detector:
         return seen
 
     def advance(self, now: datetime) -> list[dict[str, Any]]:
-        """Timers and quiet periods of every brand at watermark `now`; a thread's at its own source's."""
-        events: list[dict[str, Any]] = []
-        rules = self.rules
-        for brand, state in self.brands.items():
-            decisions: list[Decision] = []
-            if rules.complaint_spike.enabled and state.spike.firing:
-                decision = spike.evaluate(state.spike, brand, now, rules.complaint_spike,
-                                          self._expected_complaints(brand, now))
-                decisions += [decision] if isinstance(decision, Clear) else []
-            decisions += self._advance_more(state, brand, now)
-            events += self._apply(decisions, now)
-        if rules.pipeline_silence.enabled:
-            events += self._apply(list(deaf.evaluate(self.sources, now, rules.pipeline_silence, self._behind)), now)
-        return events
+        """Timers and quiet periods of every brand at watermark `now` (a thread's at its own source's)."""
+        return self._judge(now, lambda rule, state, brand: rule.advance(state, brand, now, self._context))
 
     def tick(self, idle_for: timedelta) -> list[dict[str, Any]]:
-        """Nothing has arrived for `idle_for` of wall-clock time: judge pipeline_silence at the watermark
-        plus that time (Flink's idle sources, for total silence, when event time stands still). The
-        watermark itself does not move, so no record is made late and no other timer runs; ticks shorter
-        than `idle_tick_minutes` do nothing, which keeps replays (never idle that long) deterministic."""
-        config = self.rules.pipeline_silence
-        idle_after = timedelta(minutes=config.idle_tick_minutes)
-        if not config.enabled or idle_after <= timedelta(0) or idle_for < idle_after or self.watermark is None:
+        """Nothing has arrived for `idle_for` of wall-clock time: the rules judge at the watermark plus that
+        time (pipeline_silence does, for total silence, when event time stands still: Flink's idle
+        sources). The watermark itself does not move, so no record is made late and no timer runs."""
+        if self.watermark is None:
             return []
         now = self.watermark + idle_for
-        return self._apply(list(deaf.evaluate(self.sources, now, config, self._behind)), now)
+        return self._judge(now, lambda rule, state, brand: rule.idle(state, brand, now, idle_for, self._context))
 
-    def _behind(self, key: deaf.SourceKey) -> timedelta:
-        """How far behind the live watermark a silence source is judged: a polled platform by its own
-        lateness; a brand by its freshest platform's."""
-        kind, name = key
-        if kind == "brand":
-            return self._brand_behind.get(name, timedelta(0))
-        return max(timedelta(0), self.lateness_of(name) - self.lateness)
-
-    def _per_source(self, threads: dict[str, T], platform_of: Callable[[T], str], now: datetime,
-                    evaluate: Callable[[dict[str, T], datetime], list[Decision]]) -> list[Decision]:
-        """Thread rules in the thread's own time: each platform's threads at that platform's watermark."""
-        if not threads:
-            return []
-        groups: dict[str, dict[str, T]] = {}
-        for key, thread in threads.items():
-            groups.setdefault(platform_of(thread), {})[key] = thread
-        if len(groups) <= 1:  # the usual case: no copies, the rule forgets in `threads` itself
-            return [decision for platform in groups
-                    for decision in evaluate(threads, now + self.lateness - self.lateness_of(platform))]
-        decisions: list[Decision] = []
-        for platform, subset in groups.items():
-            kept = set(subset)
-            decisions += evaluate(subset, now + self.lateness - self.lateness_of(platform))
-            for forgotten in kept - subset.keys():
-                del threads[forgotten]
-        return decisions
-
-    def _observe_more(self, state: BrandState, mention: Observation) -> list[Decision]:
-        """pile_on, legal_or_media_threat, negative_shift and pipeline_silence, at the mention's time."""
-        rules, now, decisions = self.rules, mention.created_at, []
-        if rules.pile_on.enabled:
-            pile_on.observe(state.piles, mention, rules.pile_on)
-            thread = state.piles.get(mention.root_id)
-            decision = pile_on.evaluate_thread(thread, mention.brand, now, rules.pile_on) if thread else None
-            decisions += [decision] if decision is not None else []
-        if rules.legal_or_media_threat.enabled:
-            threat.observe(state.threat, mention, rules.legal_or_media_threat)
-            decisions += threat.evaluate(state.threat, mention.brand, now, rules.legal_or_media_threat)
-        if rules.negative_shift.enabled:
-            shift.observe(state.shift, mention, rules.negative_shift)
-            late_while_firing = state.shift.firing and self.clock is not None and now < self.clock
-            decision = None if late_while_firing else shift.evaluate(state.shift, mention.brand, now,
-                                                                     rules.negative_shift)
-            decisions += [decision] if decision is not None else []
-        if rules.pipeline_silence.enabled:
-            heard = deaf.observe(self.sources, mention, rules.pipeline_silence)
-            decisions += [deaf.clear(key, rules.pipeline_silence) for key in heard]
-        return decisions
-
-    def _advance_more(self, state: BrandState, brand: str, now: datetime) -> list[Decision]:
-        """SLA timers and quiet periods of the thread rules, and negative_shift's, at watermark `now`."""
-        rules, decisions = self.rules, []
-        if rules.influencer_complaint.enabled:
-            decisions += self._per_source(
-                state.threads, lambda thread: thread.root.platform, now,
-                lambda threads, at: influencer.evaluate(threads, brand, at, rules.influencer_complaint))
-        if rules.pile_on.enabled:
-            decisions += self._per_source(state.piles, lambda thread: thread.root.platform, now,
-                                          lambda threads, at: pile_on.evaluate(threads, brand, at, rules.pile_on))
-        if rules.legal_or_media_threat.enabled:
-            decisions += self._per_source(
-                state.threat.threads, lambda thread: thread.threats[0].platform, now,
-                lambda threads, at: threat.evaluate(threat.ThreatState(state.threat.praised, threads), brand, at,
-                                                    rules.legal_or_media_threat))
-        if rules.negative_shift.enabled and state.shift.firing:
-            decision = shift.evaluate(state.shift, brand, now, rules.negative_shift)
-            decisions += [decision] if isinstance(decision, Clear) else []
-        return decisions
-
-    def _expected_complaints(self, brand: str, now: datetime) -> float | None:
-        window = timedelta(minutes=self.rules.complaint_spike.window_minutes)
-        return self.baseline.expected(brand, "complaints", now, window)
+    def _judge(self, now: datetime, judge: Callable[[Rule[Any], Any, str], list[Decision]]) -> list[dict[str, Any]]:
+        """Every brand's rules (a brand's decisions booked together), then the partition-wide rules."""
+        events: list[dict[str, Any]] = []
+        for brand, state in self.brands.items():
+            events += self._apply([decision for rule in self.judges if rule.per_brand
+                                   for decision in judge(rule, state.states[rule.name], brand)], now)
+        for rule in self.judges:
+            if not rule.per_brand:
+                events += self._apply(judge(rule, self.partition[rule.name], ""), now)
+        return events
 
     def _apply(self, decisions: list[Decision], now: datetime) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from alerts.detection.incidents import Clear, Firing
 from alerts.detection.observation import Observation
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import ComplaintSpikeConfig
 
 RULE = "complaint_spike"
@@ -118,3 +119,34 @@ def evaluate(state: SpikeState, brand: str, now: datetime, config: ComplaintSpik
         state.firing, state.below_since = False, None
         return Clear(dedup_key, f"below threshold for {config.quiet_minutes:g} min")
     return None
+
+
+class ComplaintSpike(Rule[SpikeState]):
+    """Per brand. Judged in the mention's own window; a late one cannot end a firing spike's quiet period
+    early (that is judged on the clock, in `advance`)."""
+
+    name = RULE
+
+    def __init__(self, config: ComplaintSpikeConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> SpikeState:
+        return SpikeState()
+
+    def observe(self, state: SpikeState, mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        clock, now = context.time.clock, mention.created_at
+        if state.firing and clock is not None and now < clock:
+            return []
+        decision = evaluate(state, mention.brand, now, self.config, self._expected(context, mention.brand, now))
+        return [decision] if decision else []
+
+    def advance(self, state: SpikeState, brand: str, now: datetime, context: Context) -> list[Decision]:
+        if not state.firing:
+            return []
+        decision = evaluate(state, brand, now, self.config, self._expected(context, brand, now))
+        return [decision] if isinstance(decision, Clear) else []
+
+    def _expected(self, context: Context, brand: str, now: datetime) -> float | None:
+        """The hour-of-week complaints for the window ending `now`."""
+        return context.baseline.expected(brand, "complaints", now, timedelta(minutes=self.config.window_minutes))

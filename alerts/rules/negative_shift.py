@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from alerts.detection.incidents import Clear, Firing
 from alerts.detection.observation import Observation
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import NegativeShiftConfig
 
 RULE = "negative_shift"
@@ -108,3 +109,30 @@ def _firing(brand: str, in_window: list[Observation], negative: list[Observation
     top = sorted(negative, key=lambda m: m.followers, reverse=True)[:5]
     return Firing(f"{brand}/{RULE}", RULE, config.severity, brand, summary, len(negative), evidence,
                   [m.top_mention() for m in top])
+
+
+class NegativeShift(Rule[ShiftState]):
+    """Per brand. Judged in the mention's own window; a late one cannot end a firing shift's quiet period
+    early (that is judged on the clock, in `advance`)."""
+
+    name = RULE
+
+    def __init__(self, config: NegativeShiftConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> ShiftState:
+        return ShiftState()
+
+    def observe(self, state: ShiftState, mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        clock, now = context.time.clock, mention.created_at
+        if state.firing and clock is not None and now < clock:
+            return []
+        decision = evaluate(state, mention.brand, now, self.config)
+        return [decision] if decision is not None else []
+
+    def advance(self, state: ShiftState, brand: str, now: datetime, context: Context) -> list[Decision]:
+        if not state.firing:
+            return []
+        decision = evaluate(state, brand, now, self.config)
+        return [decision] if isinstance(decision, Clear) else []
