@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from alerts.detection.incidents import Clear, Firing
 from alerts.detection.observation import Observation
+from alerts.detection.windows import bucket, sliding
 from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import ComplaintSpikeConfig
 
@@ -33,16 +34,12 @@ class SpikeState:
     firing: bool = False
 
 
-def _bucket(moment: datetime, window: timedelta) -> int:
-    return int(moment.timestamp() // window.total_seconds())
-
-
 def threshold(state: SpikeState, now: datetime, config: ComplaintSpikeConfig,
               expected: float | None = None) -> tuple[float, float, float]:
     """(threshold, baseline mean, baseline stdev) per window: trailing windows, or the hour-of-week
     expectation where that is higher (then its Poisson spread)."""
     window = timedelta(minutes=config.window_minutes)
-    current = _bucket(now, window)
+    current = bucket(now, window)
     history = [state.buckets.get(index, 0) for index in range(current - _count(config), current)]
     mean, stdev = statistics.fmean(history), statistics.pstdev(history)
     if expected is not None and expected > mean:
@@ -56,7 +53,7 @@ def _count(config: ComplaintSpikeConfig) -> int:
 
 def baseline_share(state: SpikeState, now: datetime, config: ComplaintSpikeConfig) -> float | None:
     """Complaints per mention over the trailing baseline; None before there is any volume."""
-    current = _bucket(now, timedelta(minutes=config.window_minutes))
+    current = bucket(now, timedelta(minutes=config.window_minutes))
     indices = range(current - _count(config), current)
     volume = sum(state.volume_buckets.get(index, 0) for index in indices)
     return sum(state.buckets.get(index, 0) for index in indices) / volume if volume else None
@@ -71,7 +68,7 @@ def observe(state: SpikeState, mention: Observation, config: ComplaintSpikeConfi
     if mention.is_brand:
         return
     window = timedelta(minutes=config.window_minutes)
-    index = _bucket(mention.created_at, window)
+    index = bucket(mention.created_at, window)
     state.volume.append(mention.created_at)
     state.volume_buckets[index] = state.volume_buckets.get(index, 0) + 1
     _prune(state.volume_buckets, index, config)
@@ -87,11 +84,9 @@ def evaluate(state: SpikeState, brand: str, now: datetime, config: ComplaintSpik
     """Fire while the window count is at or above the threshold and the complaints' share has risen;
     clear after a quiet period below it. `expected`: the hour-of-week complaints for this window."""
     window = timedelta(minutes=config.window_minutes)
-    while state.recent and state.recent[0].created_at <= now - 2 * window:
-        state.recent.popleft()  # bounded memory; counting below does not rely on arrival order
+    in_window = sliding(state.recent, now, window)
     while state.volume and state.volume[0] <= now - 2 * window:
         state.volume.popleft()
-    in_window = [m for m in state.recent if now - window < m.created_at <= now]
     limit, mean, stdev = threshold(state, now, config, expected)
     count = len(in_window)
     volume = sum(1 for moment in state.volume if now - window < moment <= now)

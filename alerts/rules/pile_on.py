@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from alerts.detection.incidents import Clear, Firing
 from alerts.detection.observation import Observation
+from alerts.detection.windows import sliding
 from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import PileOnConfig
 
@@ -81,10 +82,7 @@ def observe(threads: dict[str, PileThread], mention: Observation, config: PileOn
 
 
 def _in_window(thread: PileThread, now: datetime, config: PileOnConfig) -> list[Observation]:
-    window = timedelta(minutes=config.window_minutes)
-    while thread.defenders and thread.defenders[0].created_at <= now - 2 * window:
-        thread.defenders.popleft()  # bounded memory; the filter below does not rely on arrival order
-    return [reply for reply in thread.defenders if now - window < reply.created_at <= now]
+    return sliding(thread.defenders, now, timedelta(minutes=config.window_minutes))
 
 
 def _firing(thread: PileThread, brand: str, now: datetime, config: PileOnConfig) -> Firing:
