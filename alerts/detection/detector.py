@@ -46,11 +46,11 @@ class Detector:
 
     def __init__(self, rules: RulesConfig, lateness: timedelta,
                  published: dict[str, Published] | None = None, seen_capacity: int = 200_000,
-                 baseline: HourOfWeek | None = None) -> None:
+                 baseline: HourOfWeek | None = None, judges: list[Rule[Any]] | None = None) -> None:
         self.rules = rules
         self.baseline = baseline or HourOfWeek()  # seeded from detect.baseline_file, learned as it runs
         self.time = Watermarks(rules.event_time, lateness)
-        self.judges: list[Rule[Any]] = build_rules(rules)  # in the order of the rules file
+        self.judges = build_rules(rules) if judges is None else judges  # judged in this order
         self.book = IncidentBook(published=dict(published or {}), policy=rules.incidents.policy())
         self.brands: dict[str, BrandState] = {}
         self.partition: dict[str, Any] = {rule.name: rule.new_state() for rule in self.judges if not rule.per_brand}
