@@ -33,7 +33,7 @@ class DetectConfig(_Section):
 
 
 class ReceiverConfig(_Section):
-    """Which fields each type takes, and their defaults, are checked in alerts/receivers/build.py."""
+    """Which fields each type takes, and their defaults, are checked in alerts/notification/receivers/build.py."""
 
     name: str
     type: Literal["console", "webhook", "jsonl", "pagerduty", "opsgenie", "alertmanager", "slack"]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from alerts.incidents import Policy
+from alerts.detection.incidents import Policy
 from ingest.errors import ConfigError, problems
 from ingest.mention import Platform
 
@@ -86,7 +86,7 @@ class NegativeShiftConfig(_Rule):
 
 
 class PipelineSilenceWarmup(BaseModel):
-    """How a source with a short history is judged (see alerts/deaf.py)."""
+    """How a source with a short history is judged (see alerts/rules/pipeline_silence.py)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     min_history_hours: float = Field(default=6, gt=0)

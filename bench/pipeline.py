@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from alerts.detector import Detector
-from alerts.observation import Observation, observe
+from alerts.detection.detector import Detector
+from alerts.detection.observation import Observation, observe
 from alerts.rules_config import load_rules
 from classify.serving.lexicon import LexiconClassifier
 from classify.serving.worker import ClassifyWorker

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerts.detector import Detector  # noqa: E402
-from alerts.observation import observe  # noqa: E402
+from alerts.detection.detector import Detector  # noqa: E402
+from alerts.detection.observation import observe  # noqa: E402
 from alerts.rules_config import load_rules  # noqa: E402
 from ingest.mention import Invalid  # noqa: E402
 from tests.fixtures.scenario_weeks import SCENARIOS, as_classified  # noqa: E402

@@ -30,8 +30,8 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from alerts.detector import Detector
-from alerts.observation import observe
+from alerts.detection.detector import Detector
+from alerts.detection.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
 from luisterpost import kafka

@@ -9,9 +9,9 @@ import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from alerts.baseline import HourOfWeek, load_baseline
-from alerts.notifier import Notifier
-from alerts.receivers import build_receivers
+from alerts.detection.baseline import HourOfWeek, load_baseline
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers import build_receivers
 from alerts.rules_config import load_rules
 from classify.network.registry import load_classifier
 from classify.serving.worker import ClassifyWorker

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from alerts.baseline import from_history
-from alerts.observation import observe
+from alerts.detection.baseline import from_history
+from alerts.detection.observation import observe
 from ingest.mention import Invalid
 from luisterpost.config import Config
 

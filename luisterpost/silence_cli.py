@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from alerts.silences import Silence, SilenceError, new_silence, parse_duration
+from alerts.notification.silences import Silence, SilenceError, new_silence, parse_duration
 from luisterpost import kafka
 from luisterpost.config import Config, ConfigError
 from luisterpost.silence_store import read_silences, write_silence

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.silences import Silence, SilenceBook, parse_silence
+from alerts.notification.silences import Silence, SilenceBook, parse_silence
 from ingest.mention import Invalid
 from luisterpost import kafka
 from luisterpost.config import KafkaConfig

@@ -1,6 +1,6 @@
 """How readily a reply is called `defense`: the operating point, chosen on the development split.
 
-A missed defender hides a pile-on (`alerts/pile_on.py` counts the defenders under a complaint), so a
+A missed defender hides a pile-on (`alerts/rules/pile_on.py` counts the defenders under a complaint), so a
 webcare team may trade some precision on `defense` for recall. `python -m classify.training.operating_point
 [--model DIR] [--defense-recall 0.85]` scores the model on the corpus development split (never the
 test split) and writes into its card the smallest offset, in steps of 0.1 up to 1.0, added to the

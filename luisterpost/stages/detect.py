@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.baseline import HourOfWeek
-from alerts.detector import Detector
+from alerts.detection.baseline import HourOfWeek
+from alerts.detection.detector import Detector
+from alerts.detection.incidents import Published
+from alerts.detection.observation import observe
 from alerts.incident_event import IncidentEvent
-from alerts.incidents import Published
-from alerts.observation import observe
 from alerts.rules_config import RulesConfig
 from ingest.mention import Invalid
 from luisterpost.kafka import Topics

@@ -1,4 +1,4 @@
-"""notify: incidents -> the pagers. Each receiver delivers in its own lane (alerts/notifier.py); an
+"""notify: incidents -> the pagers. Each receiver delivers in its own lane (alerts/notification/notifier.py); an
 offset is committed only once every receiver accepted, finally rejected or gave up its event.
 
 `process` never waits for a receiver for longer than SETTLE_S: it hands the batch to the lanes and
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from alerts.incident_event import IncidentEvent
-from alerts.notifier import GivenUp, Notifier
-from alerts.receivers.text import printable
-from alerts.silences import Silence, SilenceSource
+from alerts.notification.notifier import GivenUp, Notifier
+from alerts.notification.receivers.text import printable
+from alerts.notification.silences import Silence, SilenceSource
 from ingest.mention import Invalid
 from luisterpost.kafka import Topics
 from luisterpost.loop import Output, Result

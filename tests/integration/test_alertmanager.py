@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.notifier import Notifier
-from alerts.receivers.alertmanager import AlertmanagerReceiver
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.alertmanager import AlertmanagerReceiver
 from luisterpost.broker import EmbeddedBroker
 from luisterpost.demo import scenarios
 from luisterpost.replay import replay

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
 
 T0 = datetime.fromisoformat("2018-11-26T22:45:00+01:00")
 SENTIMENT = {"complaint": "negative", "defense": "negative", "praise": "positive", "neutral": "neutral"}

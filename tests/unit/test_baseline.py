@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts import spike
-from alerts.baseline import HourOfWeek, from_history, hour_of_week, load_baseline
-from alerts.detector import Detector
-from alerts.observation import Observation
+from alerts.detection.baseline import HourOfWeek, from_history, hour_of_week, load_baseline
+from alerts.detection.detector import Detector
+from alerts.detection.observation import Observation
+from alerts.rules import complaint_spike as spike
 from alerts.rules_config import load_rules
 from luisterpost import cli
 

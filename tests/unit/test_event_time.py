@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from alerts.detector import Detector
+from alerts.detection.detector import Detector
+from alerts.detection.observation import Observation
 from alerts.incident_event import IncidentEvent
-from alerts.observation import Observation
 from alerts.rules_config import load_rules
 from luisterpost.demo import scenarios
 from luisterpost.demo.scenarios import PILE_ON_ROOT_ID, PILE_ON_START
@@ -193,4 +193,5 @@ def test_threads_of_two_sources_each_wait_for_their_own_and_are_forgotten() -> N
                  detector)
     fired = {e.dedup_key: e.event_time for e in triggers(events)}
     assert fired["coolblue/influencer_complaint/x:1"] < at(70) <= fired["coolblue/influencer_complaint/li:1"]
-    assert detector.brands["coolblue"].threads == {}  # quiet for twice quiet_hours: forgotten, on both sources
+    forgotten = detector.brands["coolblue"].states["influencer_complaint"]
+    assert forgotten == {}  # quiet for twice quiet_hours: forgotten, on both sources

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alerts.incidents import Clear, Firing, IncidentBook, Published
+from alerts.detection.incidents import Clear, Firing, IncidentBook, Published
 from alerts.rules_config import IncidentsConfig
 
 T0 = datetime(2018, 11, 26, 22, 0, tzinfo=timezone(timedelta(hours=1)))

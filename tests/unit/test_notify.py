@@ -7,10 +7,10 @@ import threading
 import httpx
 import pytest
 
-from alerts.notifier import Notifier
-from alerts.receivers.base import Outcome
-from alerts.receivers.console import ConsoleReceiver
-from alerts.receivers.webhook import WebhookReceiver
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.console import ConsoleReceiver
+from alerts.notification.receivers.webhook import WebhookReceiver
 
 EVENT = {"dedup_key": "coolblue/influencer_complaint/li:1", "action": "trigger", "rule": "influencer_complaint",
          "severity": "critical", "brand": "coolblue", "event_time": "2018-11-26T23:50:00+01:00",

@@ -21,10 +21,10 @@ import pytest
 from kafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
-from alerts.notifier import Notifier
-from alerts.receivers.base import Receiver
-from alerts.receivers.pagerduty import PagerDutyReceiver
-from alerts.receivers.webhook import WebhookReceiver
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.base import Receiver
+from alerts.notification.receivers.pagerduty import PagerDutyReceiver
+from alerts.notification.receivers.webhook import WebhookReceiver
 from luisterpost.app import Pipeline
 from luisterpost.config import build
 from luisterpost.health import HealthServer
@@ -241,7 +241,7 @@ class Recorder:
         self.sent: list[str] = []
 
     def send(self, event: dict[str, Any]) -> Any:
-        from alerts.receivers.base import Outcome
+        from alerts.notification.receivers.base import Outcome
         self.sent.append(event["dedup_key"])
         return Outcome.ok()
 

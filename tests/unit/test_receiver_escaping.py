@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.notifier import Notifier
-from alerts.receivers import alertmanager, opsgenie, pagerduty, slack
-from alerts.receivers.console import ConsoleReceiver
-from alerts.receivers.http import outcome_for
-from alerts.receivers.redact import Redactor
-from alerts.receivers.slack import SlackReceiver
-from alerts.receivers.text import printable, safe_url
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers import alertmanager, opsgenie, pagerduty, slack
+from alerts.notification.receivers.console import ConsoleReceiver
+from alerts.notification.receivers.http import outcome_for
+from alerts.notification.receivers.redact import Redactor
+from alerts.notification.receivers.slack import SlackReceiver
+from alerts.notification.receivers.text import printable, safe_url
 from tests.unit.test_receivers import NOW, TRIGGER
 
 ESC = "\x1b"

@@ -15,17 +15,17 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from alerts.notifier import Notifier
-from alerts.receivers.alertmanager import AlertmanagerReceiver
-from alerts.receivers.base import Receiver
-from alerts.receivers.build import build_receivers
-from alerts.receivers.http import retry_after_s
-from alerts.receivers.opsgenie import OpsgenieReceiver
-from alerts.receivers.pagerduty import PagerDutyReceiver
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.slack import SlackReceiver
-from alerts.receivers.text import bounded_key, shorten, units
-from alerts.receivers.webhook import WebhookReceiver
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.alertmanager import AlertmanagerReceiver
+from alerts.notification.receivers.base import Receiver
+from alerts.notification.receivers.build import build_receivers
+from alerts.notification.receivers.http import retry_after_s
+from alerts.notification.receivers.opsgenie import OpsgenieReceiver
+from alerts.notification.receivers.pagerduty import PagerDutyReceiver
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.slack import SlackReceiver
+from alerts.notification.receivers.text import bounded_key, shorten, units
+from alerts.notification.receivers.webhook import WebhookReceiver
 from luisterpost.config import ConfigError, build
 from luisterpost.metrics import Metrics
 from tests.pager_fakes import PagerDutyFake

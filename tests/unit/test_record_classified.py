@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alerts.observation import observe
+from alerts.detection.observation import observe
 from alerts.rules_config import load_rules
 from classify.classified import ClassifiedMention
 from classify.network.registry import load_classifier

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
+from alerts.detection.incidents import Firing, IncidentBook, Published, incident_event
 from alerts.incident_event import KNOWN, IncidentEvent
-from alerts.incidents import Firing, IncidentBook, Published, incident_event
-from alerts.notifier import Notifier
-from alerts.receivers.base import Outcome
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.base import Outcome
 from alerts.rules_config import IncidentsConfig, load_rules
 from ingest.mention import Invalid
 from luisterpost.kafka import Topics

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.receivers import alertmanager, console, opsgenie, pagerduty, slack
+from alerts.notification.receivers import alertmanager, console, opsgenie, pagerduty, slack
 from ingest.mention import Invalid
 from luisterpost.config import ConfigError, ReviewConfig, build
 from luisterpost.review.labels import Correction, LabelBook, export_rows, parse_correction

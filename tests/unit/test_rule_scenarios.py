@@ -10,9 +10,9 @@ from functools import cache
 
 import pytest
 
-from alerts.detector import Detector
+from alerts.detection.detector import Detector
+from alerts.detection.observation import observe
 from alerts.incident_event import IncidentEvent
-from alerts.observation import observe
 from alerts.rules_config import load_rules
 from ingest.mention import Invalid
 from tests.fixtures.scenario_weeks import SCENARIOS, as_classified

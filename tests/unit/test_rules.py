@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from alerts.detector import Detector
-from alerts.incidents import Published
-from alerts.observation import Observation
+from alerts.detection.detector import Detector
+from alerts.detection.incidents import Published
+from alerts.detection.observation import Observation
 from alerts.rules_config import RulesConfig, load_rules
 
 T0 = datetime.fromisoformat("2018-11-26T22:45:00+01:00")

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from alerts.incidents import Policy
+from alerts.detection.incidents import Policy
 from alerts.rules_config import BUNDLED_RULES, IncidentsConfig, RulesConfig, load_rules
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from alerts import pile_on
-from alerts.detector import Detector
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.detector import Detector
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules import pile_on
 from alerts.rules_config import PileOnConfig, load_rules
 from classify.serving.signals import find_signals
 from luisterpost.demo import scenarios

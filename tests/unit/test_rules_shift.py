@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alerts import shift
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules import negative_shift as shift
 from alerts.rules_config import NegativeShiftConfig, load_rules
 from tests.unit.rule_streams import at, in_time, last_firing, mention, transitions
 

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from alerts import deaf
-from alerts.detector import Detector
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.detector import Detector
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules import pipeline_silence as deaf
 from alerts.rules_config import PipelineSilenceConfig, RulesConfig, load_rules
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from alerts import threat
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules import legal_or_media_threat as threat
 from alerts.rules_config import ThreatConfig, load_rules
 from tests.unit.rule_streams import at, in_time, last_firing, mention, transitions
 

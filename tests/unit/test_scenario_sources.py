@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from alerts.detector import Detector
+from alerts.detection.detector import Detector
 from alerts.rules_config import load_rules
 from classify.serving.threads import ThreadBrands
 from ingest.brands import load_brands

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
-from alerts.notifier import Notifier
-from alerts.receivers.base import Outcome
-from alerts.silences import (
+from alerts.notification.notifier import Notifier
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.silences import (
     Silence,
     SilenceBook,
     SilenceError,

@@ -13,8 +13,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.detection.windows import bucket, sliding
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import ComplaintSpikeConfig
 
 RULE = "complaint_spike"
@@ -32,16 +34,12 @@ class SpikeState:
     firing: bool = False
 
 
-def _bucket(moment: datetime, window: timedelta) -> int:
-    return int(moment.timestamp() // window.total_seconds())
-
-
 def threshold(state: SpikeState, now: datetime, config: ComplaintSpikeConfig,
               expected: float | None = None) -> tuple[float, float, float]:
     """(threshold, baseline mean, baseline stdev) per window: trailing windows, or the hour-of-week
     expectation where that is higher (then its Poisson spread)."""
     window = timedelta(minutes=config.window_minutes)
-    current = _bucket(now, window)
+    current = bucket(now, window)
     history = [state.buckets.get(index, 0) for index in range(current - _count(config), current)]
     mean, stdev = statistics.fmean(history), statistics.pstdev(history)
     if expected is not None and expected > mean:
@@ -55,7 +53,7 @@ def _count(config: ComplaintSpikeConfig) -> int:
 
 def baseline_share(state: SpikeState, now: datetime, config: ComplaintSpikeConfig) -> float | None:
     """Complaints per mention over the trailing baseline; None before there is any volume."""
-    current = _bucket(now, timedelta(minutes=config.window_minutes))
+    current = bucket(now, timedelta(minutes=config.window_minutes))
     indices = range(current - _count(config), current)
     volume = sum(state.volume_buckets.get(index, 0) for index in indices)
     return sum(state.buckets.get(index, 0) for index in indices) / volume if volume else None
@@ -70,7 +68,7 @@ def observe(state: SpikeState, mention: Observation, config: ComplaintSpikeConfi
     if mention.is_brand:
         return
     window = timedelta(minutes=config.window_minutes)
-    index = _bucket(mention.created_at, window)
+    index = bucket(mention.created_at, window)
     state.volume.append(mention.created_at)
     state.volume_buckets[index] = state.volume_buckets.get(index, 0) + 1
     _prune(state.volume_buckets, index, config)
@@ -86,11 +84,9 @@ def evaluate(state: SpikeState, brand: str, now: datetime, config: ComplaintSpik
     """Fire while the window count is at or above the threshold and the complaints' share has risen;
     clear after a quiet period below it. `expected`: the hour-of-week complaints for this window."""
     window = timedelta(minutes=config.window_minutes)
-    while state.recent and state.recent[0].created_at <= now - 2 * window:
-        state.recent.popleft()  # bounded memory; counting below does not rely on arrival order
+    in_window = sliding(state.recent, now, window)
     while state.volume and state.volume[0] <= now - 2 * window:
         state.volume.popleft()
-    in_window = [m for m in state.recent if now - window < m.created_at <= now]
     limit, mean, stdev = threshold(state, now, config, expected)
     count = len(in_window)
     volume = sum(1 for moment in state.volume if now - window < moment <= now)
@@ -118,3 +114,34 @@ def evaluate(state: SpikeState, brand: str, now: datetime, config: ComplaintSpik
         state.firing, state.below_since = False, None
         return Clear(dedup_key, f"below threshold for {config.quiet_minutes:g} min")
     return None
+
+
+class ComplaintSpike(Rule[SpikeState]):
+    """Per brand. Judged in the mention's own window; a late one cannot end a firing spike's quiet period
+    early (that is judged on the clock, in `advance`)."""
+
+    name = RULE
+
+    def __init__(self, config: ComplaintSpikeConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> SpikeState:
+        return SpikeState()
+
+    def observe(self, state: SpikeState, mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        clock, now = context.time.clock, mention.created_at
+        if state.firing and clock is not None and now < clock:
+            return []
+        decision = evaluate(state, mention.brand, now, self.config, self._expected(context, mention.brand, now))
+        return [decision] if decision else []
+
+    def advance(self, state: SpikeState, brand: str, now: datetime, context: Context) -> list[Decision]:
+        if not state.firing:
+            return []
+        decision = evaluate(state, brand, now, self.config, self._expected(context, brand, now))
+        return [decision] if isinstance(decision, Clear) else []
+
+    def _expected(self, context: Context, brand: str, now: datetime) -> float | None:
+        """The hour-of-week complaints for the window ending `now`."""
+        return context.baseline.expected(brand, "complaints", now, timedelta(minutes=self.config.window_minutes))

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from alerts.receivers import http
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import event_links, one_line, pager_key, printable, printable_tree, shorten
+from alerts.notification.receivers import http
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.text import event_links, one_line, pager_key, printable, printable_tree, shorten
 
 DEFAULT_URL = "https://events.pagerduty.com"
 RATE_PER_MINUTE = 120  # per routing key, PagerDuty's documented figure

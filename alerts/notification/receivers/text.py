@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from alerts.receivers.redact import Redactor
+from alerts.notification.receivers.redact import Redactor
 
 ELLIPSIS = "…"
 _SPACE = re.compile(r"\s+")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import InfluencerComplaintConfig
 
 RULE = "influencer_complaint"
@@ -79,3 +80,23 @@ def evaluate(threads: dict[str, Thread], brand: str, now: datetime,
         if not thread.firing and now - thread.last_activity >= 2 * quiet:
             del threads[root_id]  # closed long enough ago: forget it, bounding memory
     return decisions
+
+
+class InfluencerComplaint(Rule[dict[str, Thread]]):
+    """Per brand: complaint threads with reach, by root id. Judged only on the watermark (the SLA)."""
+
+    name = RULE
+
+    def __init__(self, config: InfluencerComplaintConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> dict[str, Thread]:
+        return {}
+
+    def observe(self, state: dict[str, Thread], mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        return []
+
+    def advance(self, state: dict[str, Thread], brand: str, now: datetime, context: Context) -> list[Decision]:
+        return context.time.per_source(state, lambda thread: thread.root.platform, now,
+                                       lambda threads, at: evaluate(threads, brand, at, self.config))

@@ -19,8 +19,8 @@ from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential_jitter
 
-from alerts.receivers.base import Outcome, Receiver
-from alerts.receivers.text import printable
+from alerts.notification.receivers.base import Outcome, Receiver
+from alerts.notification.receivers.text import printable
 
 log = logging.getLogger(__name__)
 

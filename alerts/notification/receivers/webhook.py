@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from alerts.receivers import http
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
+from alerts.notification.receivers import http
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
 
 
 class WebhookReceiver:

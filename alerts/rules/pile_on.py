@@ -12,8 +12,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.detection.windows import sliding
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import PileOnConfig
 
 RULE = "pile_on"
@@ -80,10 +82,7 @@ def observe(threads: dict[str, PileThread], mention: Observation, config: PileOn
 
 
 def _in_window(thread: PileThread, now: datetime, config: PileOnConfig) -> list[Observation]:
-    window = timedelta(minutes=config.window_minutes)
-    while thread.defenders and thread.defenders[0].created_at <= now - 2 * window:
-        thread.defenders.popleft()  # bounded memory; the filter below does not rely on arrival order
-    return [reply for reply in thread.defenders if now - window < reply.created_at <= now]
+    return sliding(thread.defenders, now, timedelta(minutes=config.window_minutes))
 
 
 def _firing(thread: PileThread, brand: str, now: datetime, config: PileOnConfig) -> Firing:
@@ -161,3 +160,25 @@ def evaluate(threads: dict[str, PileThread], brand: str, now: datetime, config: 
         elif now - thread.last_activity >= forget:
             del threads[root_id]  # bounded memory: a later reply to it is ignored, as for a root never seen
     return decisions
+
+
+class PileOn(Rule[dict[str, PileThread]]):
+    """Per brand: complaint threads by root id."""
+
+    name = RULE
+
+    def __init__(self, config: PileOnConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> dict[str, PileThread]:
+        return {}
+
+    def observe(self, state: dict[str, PileThread], mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        thread = state.get(mention.root_id)
+        decision = evaluate_thread(thread, mention.brand, mention.created_at, self.config) if thread else None
+        return [decision] if decision is not None else []
+
+    def advance(self, state: dict[str, PileThread], brand: str, now: datetime, context: Context) -> list[Decision]:
+        return context.time.per_source(state, lambda thread: thread.root.platform, now,
+                                       lambda threads, at: evaluate(threads, brand, at, self.config))

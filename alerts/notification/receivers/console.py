@@ -6,9 +6,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import page_links, printable
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.text import page_links, printable
 
 MARKS = {"trigger": "PAGE", "update": "UPDATE", "resolve": "RESOLVED"}
 

@@ -12,8 +12,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import ThreatConfig
 
 RULE = "legal_or_media_threat"
@@ -114,3 +115,24 @@ def evaluate(state: ThreatState, brand: str, now: datetime, config: ThreatConfig
         elif now - thread.last_activity >= 2 * quiet:
             del state.threads[root_id]  # closed long enough ago: forget it, bounding memory
     return decisions
+
+
+class LegalOrMediaThreat(Rule[ThreatState]):
+    """Per brand: who praised it, and the threat threads."""
+
+    name = RULE
+
+    def __init__(self, config: ThreatConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> ThreatState:
+        return ThreatState()
+
+    def observe(self, state: ThreatState, mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        return evaluate(state, mention.brand, mention.created_at, self.config)
+
+    def advance(self, state: ThreatState, brand: str, now: datetime, context: Context) -> list[Decision]:
+        return context.time.per_source(
+            state.threads, lambda thread: thread.threats[0].platform, now,
+            lambda threads, at: evaluate(ThreatState(state.praised, threads), brand, at, self.config))

@@ -10,10 +10,10 @@ from urllib.parse import quote
 
 import httpx
 
-from alerts.receivers import http
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_entry, one_line, page_links, pager_key, printable, shorten
+from alerts.notification.receivers import http
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.text import mention_entry, one_line, page_links, pager_key, printable, shorten
 
 DEFAULT_URL = "https://api.opsgenie.com"
 PRIORITY = {"critical": "P1", "error": "P2", "warning": "P3", "info": "P5"}

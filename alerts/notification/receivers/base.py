@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from alerts.receivers.rate import RateBudget
+from alerts.notification.receivers.rate import RateBudget
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
 
 
 def _identity(event: dict[str, Any]) -> tuple[str, str, str]:

@@ -12,8 +12,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.detection.windows import bucket, sliding
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import NegativeShiftConfig
 
 RULE = "negative_shift"
@@ -37,15 +39,11 @@ def counted(mention: Observation) -> bool:
     return not mention.is_brand and mention.stance != "defense"
 
 
-def _bucket(moment: datetime, window: timedelta) -> int:
-    return int(moment.timestamp() // window.total_seconds())
-
-
 def baseline(buckets: dict[int, tuple[int, int]], now: datetime, config: NegativeShiftConfig) -> Baseline | None:
     """The negative share of the trailing windows that end before the current window starts; None
     until they hold `min_baseline_mentions` (no baseline, no shift)."""
     window = timedelta(minutes=config.window_minutes)
-    last = _bucket(now - window, window)  # the bucket the sliding window starts in: not baseline
+    last = bucket(now - window, window)  # the bucket the sliding window starts in: not baseline
     windows = max(1, int(config.baseline_hours * 60 / config.window_minutes))
     history = [buckets.get(index, (0, 0)) for index in range(last - windows, last)]
     mentions, negative = sum(m for m, _ in history), sum(n for _, n in history)
@@ -57,7 +55,7 @@ def observe(state: ShiftState, mention: Observation, config: NegativeShiftConfig
         return
     window = timedelta(minutes=config.window_minutes)
     state.recent.append(mention)
-    index = _bucket(mention.created_at, window)
+    index = bucket(mention.created_at, window)
     mentions, negative = state.buckets.get(index, (0, 0))
     state.buckets[index] = (mentions + 1, negative + (mention.sentiment == "negative"))
     horizon = index - int(config.baseline_hours * 60 / config.window_minutes) - 2
@@ -73,9 +71,7 @@ def evaluate(state: ShiftState, brand: str, now: datetime, config: NegativeShift
     """Fire while the window's share is at or above the fire share (with minimum counts); clear after
     `quiet_minutes` below baseline + `clear_delta` or under `min_mentions`."""
     window = timedelta(minutes=config.window_minutes)
-    while state.recent and state.recent[0].created_at <= now - 2 * window:
-        state.recent.popleft()
-    in_window = [m for m in state.recent if now - window < m.created_at <= now]
+    in_window = sliding(state.recent, now, window)
     negative = [m for m in in_window if m.sentiment == "negative"]
     share = len(negative) / len(in_window) if in_window else 0.0
     base = baseline(state.buckets, now, config)
@@ -108,3 +104,30 @@ def _firing(brand: str, in_window: list[Observation], negative: list[Observation
     top = sorted(negative, key=lambda m: m.followers, reverse=True)[:5]
     return Firing(f"{brand}/{RULE}", RULE, config.severity, brand, summary, len(negative), evidence,
                   [m.top_mention() for m in top])
+
+
+class NegativeShift(Rule[ShiftState]):
+    """Per brand. Judged in the mention's own window; a late one cannot end a firing shift's quiet period
+    early (that is judged on the clock, in `advance`)."""
+
+    name = RULE
+
+    def __init__(self, config: NegativeShiftConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> ShiftState:
+        return ShiftState()
+
+    def observe(self, state: ShiftState, mention: Observation, context: Context) -> list[Decision]:
+        observe(state, mention, self.config)
+        clock, now = context.time.clock, mention.created_at
+        if state.firing and clock is not None and now < clock:
+            return []
+        decision = evaluate(state, mention.brand, now, self.config)
+        return [decision] if decision is not None else []
+
+    def advance(self, state: ShiftState, brand: str, now: datetime, context: Context) -> list[Decision]:
+        if not state.firing:
+            return []
+        decision = evaluate(state, brand, now, self.config)
+        return [decision] if isinstance(decision, Clear) else []

@@ -29,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts.incidents import Clear, Firing
-from alerts.observation import Observation
+from alerts.detection.incidents import Clear, Firing
+from alerts.detection.observation import Observation
+from alerts.rules.base import Context, Decision, Rule
 from alerts.rules_config import PipelineSilenceConfig
 
 RULE = "pipeline_silence"
@@ -176,3 +177,38 @@ def _firing(key: SourceKey, source: Source, silent: float, config: PipelineSilen
                 "history_hours": config.history_hours, "hours_heard": round(_heard_hours(source), 1)}
     return Firing(dedup_key(key), RULE, config.severity, name if kind == "brand" else "", summary,
                   0, evidence, [])
+
+
+class PipelineSilence(Rule[dict[SourceKey, Source]]):
+    """One state for the partition: its sources are brands and platforms. Judged at the watermark, a source
+    as far behind it as it delivers late; and on idle ticks, for total silence while event time stands
+    still (Flink's idle sources). Ticks shorter than `idle_tick_minutes` do nothing, which keeps replays
+    (never idle that long) deterministic."""
+
+    name = RULE
+    per_brand = False
+
+    def __init__(self, config: PipelineSilenceConfig) -> None:
+        self.config = config
+
+    def new_state(self) -> dict[SourceKey, Source]:
+        return {}
+
+    def observe(self, state: dict[SourceKey, Source], mention: Observation, context: Context) -> list[Decision]:
+        return [clear(key, self.config) for key in observe(state, mention, self.config)]
+
+    def advance(self, state: dict[SourceKey, Source], brand: str, now: datetime,
+                context: Context) -> list[Decision]:
+        return list(evaluate(state, now, self.config, lambda key: _behind(key, context)))
+
+    def idle(self, state: dict[SourceKey, Source], brand: str, now: datetime, idle_for: timedelta,
+             context: Context) -> list[Decision]:
+        idle_after = timedelta(minutes=self.config.idle_tick_minutes)
+        if idle_after <= timedelta(0) or idle_for < idle_after:
+            return []
+        return self.advance(state, brand, now, context)
+
+
+def _behind(key: SourceKey, context: Context) -> timedelta:
+    kind, name = key
+    return context.time.brand_behind(name) if kind == "brand" else context.time.platform_behind(name)

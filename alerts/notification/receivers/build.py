@@ -7,16 +7,16 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from alerts.config import NotifyConfig, ReceiverConfig
-from alerts.receivers import opsgenie, pagerduty
-from alerts.receivers.alertmanager import AlertmanagerReceiver
-from alerts.receivers.base import Receiver
-from alerts.receivers.console import ConsoleReceiver
-from alerts.receivers.jsonl import JsonlReceiver
-from alerts.receivers.opsgenie import OpsgenieReceiver
-from alerts.receivers.pagerduty import PagerDutyReceiver
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.slack import SlackReceiver
-from alerts.receivers.webhook import WebhookReceiver
+from alerts.notification.receivers import opsgenie, pagerduty
+from alerts.notification.receivers.alertmanager import AlertmanagerReceiver
+from alerts.notification.receivers.base import Receiver
+from alerts.notification.receivers.console import ConsoleReceiver
+from alerts.notification.receivers.jsonl import JsonlReceiver
+from alerts.notification.receivers.opsgenie import OpsgenieReceiver
+from alerts.notification.receivers.pagerduty import PagerDutyReceiver
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.slack import SlackReceiver
+from alerts.notification.receivers.webhook import WebhookReceiver
 from ingest.errors import ConfigError
 
 PAGERS = frozenset({"pagerduty", "opsgenie", "alertmanager"})

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from alerts.receivers.base import Outcome
-from alerts.receivers.text import one_line, printable, redact
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.text import one_line, printable, redact
 
 # httpx logs every request's full URL at INFO, and a Slack webhook URL is its token.
 logging.getLogger("httpx").setLevel(logging.WARNING)

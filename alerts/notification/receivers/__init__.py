@@ -1,6 +1,6 @@
 """Where incident events go: each receiver returns an Outcome (delivered, retryable, error)."""
 
-from alerts.receivers.base import Outcome, Receiver
-from alerts.receivers.build import build_receivers
+from alerts.notification.receivers.base import Outcome, Receiver
+from alerts.notification.receivers.build import build_receivers
 
 __all__ = ["Outcome", "Receiver", "build_receivers"]

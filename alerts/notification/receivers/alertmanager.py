@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from alerts.receivers import http
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import event_links, mention_entry, one_line, pager_key, printable, shorten
+from alerts.notification.receivers import http
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.text import event_links, mention_entry, one_line, pager_key, printable, shorten
 
 FIRING_FOR = timedelta(hours=24)
 KEY_CHARS, SUMMARY_CHARS = 255, 1024

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from alerts.receivers import http
-from alerts.receivers.base import Outcome
-from alerts.receivers.rate import RateBudget
-from alerts.receivers.text import mention_line, one_line, page_links, printable, safe_url, shorten
+from alerts.notification.receivers import http
+from alerts.notification.receivers.base import Outcome
+from alerts.notification.receivers.rate import RateBudget
+from alerts.notification.receivers.text import mention_line, one_line, page_links, printable, safe_url, shorten
 
 MARKS = {"trigger": ":rotating_light: PAGE", "update": ":arrow_up: UPDATE", "resolve": ":white_check_mark: RESOLVED"}
 SUMMARY_CHARS, MENTIONS = 600, 3

@@ -1,0 +1,1 @@
+"""Detection: event-time clocks, windows and baselines, observations, and the incident book."""

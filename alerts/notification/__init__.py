@@ -1,0 +1,1 @@
+"""Notification: silences, and delivery of incident events to the receivers (the pagers)."""
