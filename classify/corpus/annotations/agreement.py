@@ -1,6 +1,8 @@
 """Inter-annotator agreement between annotator A (full label files) and annotator B (second pass).
 
-Joins `imsypp_labels.csv` / `xed_labels.csv` (A) with `second_pass_labels.csv` (B) on `key` and
+Joins `imsypp_labels.csv` / `xed_labels.csv` (A) with `second_pass_labels.csv` (B) on `key`, and the
+written posts (`../posts/*.yaml`, A: their writers) with the blind second pass on a sample of 200 from
+each writer (`../posts/second_pass/{a,b}-labels-B.yaml`) on `id`, and
 prints, per set and per head (stance, sentiment): the number of items, raw agreement, Cohen's kappa
 and a confusion table (rows A, columns B).
 
@@ -19,9 +21,12 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 HERE = Path(__file__).resolve().parent
-SETS: dict[str, str] = {"imsypp": "imsypp_labels.csv", "xed": "xed_labels.csv"}
+SETS: dict[str, str] = {"imsypp": "imsypp_labels.csv", "xed": "xed_labels.csv",
+                        "posts-a": "a", "posts-b": "b"}  # the written posts: by writer prefix
+POSTS = HERE.parent / "posts"
 HEADS: dict[str, list[str]] = {
     "stance": ["complaint", "defense", "praise", "neutral"],
     "sentiment": ["negative", "neutral", "positive"],
@@ -46,8 +51,22 @@ def cohen_kappa(a: pd.Series, b: pd.Series) -> float:
     return (p_o - p_e) / (1.0 - p_e)
 
 
+def load_post_pairs(prefix: str) -> pd.DataFrame:
+    """The writers' labels (A) beside the blind second pass (B) for one writer's sample, keyed by id."""
+    a = pd.DataFrame([entry for path in sorted(POSTS.glob(f"{prefix}-*.yaml"))
+                      for entry in yaml.safe_load(path.read_text(encoding="utf-8"))])
+    b = pd.DataFrame(yaml.safe_load((POSTS / "second_pass" / f"{prefix}-labels-B.yaml").read_text(encoding="utf-8")))
+    cols = ["id", *HEADS, "abuse"]
+    pairs = a[cols].astype(str).merge(b[cols].astype(str), on="id", suffixes=("_A", "_B"), validate="one_to_one")
+    if len(pairs) != len(b):
+        sys.exit(f"posts-{prefix}: {len(b) - len(pairs)} second-pass ids are not in the posts")
+    return pairs.rename(columns={"id": "key"})
+
+
 def load_pairs(set_name: str) -> pd.DataFrame:
     """A's and B's labels for one set, inner-joined on key (columns key, <head>_A, <head>_B)."""
+    if set_name.startswith("posts-"):
+        return load_post_pairs(SETS[set_name])
     a = pd.read_csv(HERE / SETS[set_name], dtype=str, keep_default_na=False)
     b = pd.read_csv(HERE / "second_pass_labels.csv", dtype=str, keep_default_na=False)
     b = b[b["set"] == set_name]
@@ -78,7 +97,8 @@ def main() -> None:
     tables: list[str] = []
     for set_name in SETS:
         pairs = load_pairs(set_name)
-        for head, labels in HEADS.items():
+        heads = {**HEADS, "abuse": ["0", "1"]} if set_name.startswith("posts-") else HEADS
+        for head, labels in heads.items():
             a, b = pairs[f"{head}_A"], pairs[f"{head}_B"]
             summary.append({
                 "set": set_name,
