@@ -73,7 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--heads-only", action="store_true", help="with --init: keep its blocks, retrain only the heads")
     train.add_argument("--max-length", type=int, default=96)
     train.add_argument("--seed", type=int, default=13)
-    train.add_argument("--corpus-only", action="store_true", help="leave out the real sets in shared/data")
+    train.add_argument("--corpus-only", action="store_true",
+                       help="leave out the real sets in shared/data (train on the written corpus and posts)")
+    train.add_argument("--corpus-share", type=float, default=1.0,
+                       help="the share of the template corpus's train rows to keep (0..1): less template, more real")
     train.add_argument("--extra-csv", type=Path, action="append", default=[], metavar="FILE",
                        help="more labelled rows (text, parent_text, stance, sentiment), such as `labels export`")
     silence_cli.add_parser(commands)
@@ -228,7 +231,8 @@ def _train(args: argparse.Namespace) -> int:
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
                         init=args.init, select_on=args.select_on, heads_only=args.heads_only)
-    frame = training_data(with_real=not args.corpus_only, data=environment().shared_data)
+    frame = training_data(with_real=not args.corpus_only, data=environment().shared_data,
+                          corpus_share=args.corpus_share)
     if args.extra_csv:
         import pandas as pd
 

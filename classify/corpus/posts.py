@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import yaml
 
-from classify.labels import SENTIMENTS, STANCES
+from classify.serving.labels import SENTIMENTS, STANCES
 
 POSTS_DIR: Final = Path(__file__).parent / "posts"
 GENRES: Final = ("product_review", "app_review", "service_review", "store_review", "linkedin_post", "social_post",

@@ -19,6 +19,7 @@ from classify.serving.model import Post
 from ingest.errors import ConfigError
 
 COLUMNS = ("text", "parent_text", "stance", "sentiment", "abuse", "source", "split")
+WRITTEN = ("corpus", "posts")  # the sources the team wrote: trained on, never the measure of real text
 CORPUS_DIR = Path(__file__).parents[1] / "corpus"
 ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
 DEV_SHARE = 0.15
@@ -147,8 +148,27 @@ def real_sets(data: Path | None = None, names: tuple[str, ...] = tuple(REAL_SETS
     return pd.concat([REAL_SETS[name](data) for name in names], ignore_index=True)
 
 
-def training_data(with_real: bool = True, data: Path | None = None) -> pd.DataFrame:
-    frames = [corpus()]
+def written_posts() -> pd.DataFrame:
+    """The whole written posts (`corpus/posts/`, issue 18) with their own split: a thread stays in one, and
+    the test split is never trained on."""
+    from classify.corpus.posts import load_posts
+
+    posts = load_posts()
+    return pd.DataFrame({"text": [post.text for post in posts], "parent_text": [post.parent or "" for post in posts],
+                         "stance": [post.stance for post in posts], "sentiment": [post.sentiment for post in posts],
+                         "abuse": [post.abuse for post in posts], "source": "posts",
+                         "split": [post.split for post in posts]}, columns=list(COLUMNS))
+
+
+def training_data(with_real: bool = True, data: Path | None = None, corpus_share: float = 1.0) -> pd.DataFrame:
+    """The template corpus (its train rows subsampled to `corpus_share`), the written posts and, unless
+    `with_real` is off, the real sets."""
+    templated = corpus()
+    if corpus_share < 1.0:
+        train = templated[templated["split"] == "train"]
+        dropped = train.drop(train.sample(frac=corpus_share, random_state=SEED).index).index
+        templated = templated.drop(dropped)
+    frames = [templated, written_posts()]
     if with_real:
         frames.append(real_sets(data))
     return pd.concat(frames, ignore_index=True)[list(COLUMNS)]

@@ -35,6 +35,7 @@ from classify.network.transformer import (
     set_encoder_layers,
 )
 from classify.serving.model import Post
+from classify.training.datasets import WRITTEN
 from classify.training.evaluate import head_report
 from ingest.errors import ConfigError
 
@@ -42,7 +43,7 @@ IGNORE = -100
 TEMPERATURE_RANGE = (0.25, 20.0)
 HEAD_WEIGHTS = {"stance": 1.0, "sentiment": 1.0, "abuse": 0.5}
 BUNDLED = Path(__file__).parents[1] / "models" / "luisterpost-e5-small"
-SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: real = every source but the corpus
+SELECT_ON = ("corpus", "real", "all")  # the development rows that pick the epoch: "corpus" = the written sources
 
 
 @dataclass(frozen=True)
@@ -348,8 +349,9 @@ def train(frame: pd.DataFrame, settings: Settings) -> dict[str, Any]:
     soft = teacher_probabilities(training, settings.teacher, settings.progress) if settings.teacher else None
     train_items = cache_lower_layers(model, tokenizer, training, settings, soft)
     dev_items = cache_lower_layers(model, tokenizer, development, settings)
-    corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source == "corpus"]
-    real_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source != "corpus"]
+    corpus_dev = [item for item, source in zip(dev_items, development["source"], strict=True) if source in WRITTEN]
+    real_dev = [item for item, source in zip(dev_items, development["source"], strict=True)
+                if source not in WRITTEN]
     chosen_dev = {"corpus": corpus_dev or dev_items, "real": real_dev or dev_items,
                   "all": dev_items}[settings.select_on]
 
