@@ -160,10 +160,17 @@ def run(case: Case) -> Run:
     broker.refusals[DLQ] = case.refuse_dead_letters
     seen: list[Seen] = []
     first = member(broker, 1, case, seen, case.kill_at, revoke(case))
-    first.run()  # until caught up (the in-memory consumer then sets `stopping`), or killed
+    until_stopped(first)  # caught up (the in-memory consumer then sets `stopping`), or killed
     second = member(broker, 2, case, seen)  # the restarted member, or the revoked partitions' next owner
-    second.run()
+    until_stopped(second)
     return Run(broker, [first, second], seen)
+
+
+def until_stopped(loop: StageLoop) -> None:
+    worker = threading.Thread(target=loop.run)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), f"{loop.processor.stage} did not stop once caught up"
 
 
 def broken_promises(case: Case, done: Run) -> list[str]:
@@ -208,7 +215,5 @@ def test_the_in_memory_member_stops_when_caught_up() -> None:
     """The harness itself: a stage with nothing to read drains and stops, committing nothing."""
     broker = Broker({TopicPartition(IN, 0): []}, source)
     loop = member(broker, 1, CASES[0], [])
-    worker = threading.Thread(target=loop.run)
-    worker.start()
-    worker.join(30)
-    assert not worker.is_alive() and loop.failed is None and broker.commits == []
+    until_stopped(loop)
+    assert loop.failed is None and broker.commits == []
