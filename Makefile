@@ -37,5 +37,11 @@ test: setup tools
 	$(BIN)/lint-imports  # the import contracts in pyproject.toml: cores never import the runtime, nor downstream
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# The fast tier alone: no broker, no promtool, kubectl, openssl or wheel build (tests/conftest.py fails a
+# test in it that starts a program); `make test` runs every tier.
+.PHONY: test-unit
+test-unit: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not tools"
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -16,8 +16,6 @@ from luisterpost.broker import EmbeddedBroker
 from luisterpost.config import Config, build
 from luisterpost.kafka import Topics, partitions_of, read_to_end
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:

@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -142,6 +141,19 @@ def notifier(url: str) -> Notifier:
     return Notifier([AlertmanagerReceiver("alertmanager", ALL, url, 5)], threading.Event(), 0.05, 0.5)
 
 
+def notified_since(sender: Notifier, webhook: Webhook, template: dict[str, Any], rounds: int = 3) -> None:
+    """A positive signal instead of a sleep: marker alerts of their own groups, each sent once the one before
+    was notified. Alertmanager took what came before them first, and each marker, starting now, waits a
+    group_wait (1 s) before its notification, so by the last one at least three group intervals have passed
+    with Alertmanager seen notifying: a notification that the alerts before would cause has come."""
+    for round_ in range(rounds):
+        key = f"marker/{round_}/{uuid.uuid4().hex[:8]}"
+        # an alert that started longer than group_wait ago is notified at once: this one starts now
+        now = datetime.now(UTC).isoformat()
+        assert sender.deliver({**template, "brand": "bol", "dedup_key": key, "event_time": now})
+        wait_for(lambda key=key: webhook.statuses(key) == ["firing"], 30, f"marker {round_}'s notification")
+
+
 def test_pile_on_fires_once_then_resolves_through_a_real_alertmanager(
         alertmanager: str, webhook: Webhook, pile_on_events: list[dict[str, Any]]) -> None:
     trigger, *updates, resolve = pile_on_events
@@ -151,7 +163,7 @@ def test_pile_on_fires_once_then_resolves_through_a_real_alertmanager(
     wait_for(lambda: webhook.statuses(key) == ["firing"], 30, "the firing notification")
     for update in updates:
         assert sender.deliver(update)
-    time.sleep(3)  # three group intervals: time enough for Alertmanager to page again, if it would
+    notified_since(sender, webhook, trigger)  # time enough for Alertmanager to page again, if it would
     assert webhook.statuses(key) == ["firing"]
 
     assert sender.deliver(resolve)
@@ -181,7 +193,7 @@ def test_a_silence_in_alertmanager_keeps_the_incident_out(
     sender = notifier(alertmanager)
     assert sender.deliver(trigger) and sender.deliver(control)
     wait_for(lambda: webhook.statuses(control["dedup_key"]) == ["firing"], 30, "the control's notification")
-    time.sleep(3)
+    notified_since(sender, webhook, trigger)
     assert webhook.statuses(key) == []
     alerts = httpx.get(f"{alertmanager}/api/v2/alerts", timeout=5).json()
     silenced = next(a for a in alerts if a["labels"]["dedup_key"] == key)

@@ -13,13 +13,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from luisterpost import kafka
 from luisterpost.broker import EmbeddedBroker, free_port
@@ -28,6 +28,7 @@ from tests.integration.conftest import config_for, produce, read_topic, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "components" / "monitoring" / "prometheusrule.yaml"
+ROUNDS = 5  # evaluations at 1 s: past every `for`, which is cut to 2 s
 
 
 def deployed_rules() -> int:
@@ -88,6 +89,19 @@ def value(base: str, query: str) -> float:
     return float(result[0]["value"][1]) if result else 0.0
 
 
+def evaluations(base: str) -> dict[str, float]:
+    """How often Prometheus has evaluated each rule group so far, by its own counter."""
+    text = httpx.get(f"{base}/metrics", timeout=5).text
+    return {sample.labels["rule_group"]: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples if sample.name == "prometheus_rule_group_iterations_total"}
+
+
+def rounds_since(base: str, before: dict[str, float]) -> float:
+    """The evaluation rounds since `before` that every group has had (0 while Prometheus reports none)."""
+    now = evaluations(base)
+    return min((now.get(group, 0) - count for group, count in before.items()), default=0)
+
+
 def stop(process: subprocess.Popen[bytes]) -> int | None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -130,7 +144,8 @@ def test_prometheus_scrapes_a_replay_and_the_rules_fire_only_when_it_stops(
         wait_for(lambda: value(base, 'sum(luisterpost_consumer_lag_records)') == 0
                  and value(base, 'luisterpost_records_consumed_total{stage="ingest"}') >= len(mentions),
                  240, "the replay caught up")
-        time.sleep(5)  # several evaluation rounds past every shortened `for`
+        before = evaluations(base)  # then several evaluation rounds of every group, past every shortened `for`
+        wait_for(lambda: rounds_since(base, before) >= ROUNDS, 120, f"{ROUNDS} evaluations of every rule group")
         rules = [rule for group in api(base, "rules")["groups"] for rule in group["rules"]]
         assert len(rules) == deployed_rules(), "Prometheus did not load every deployed rule"
         broken = {rule["name"]: rule.get("lastError") for rule in rules if rule["health"] != "ok"}

@@ -302,6 +302,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         assert needed in patterns, f".dockerignore: {needed} is not excluded"
 
 
+@pytest.mark.tools
 def test_the_installed_package_has_every_module_the_model_and_the_int8_calibration_split(tmp_path: Path) -> None:
     # The image runs `pip install .`, then `luisterpost setup` exports the int8 model, which measures the
     # outlier channels on the corpus training split: a wheel without it cannot build the int8 path.

@@ -11,6 +11,8 @@ from luisterpost.config import build
 from tests.unit.test_deploy import DRAIN_S, SECRET_WORDS, quantity
 from tests.unit.test_deploy_rendered import OVERLAYS, named, of_kind
 
+pytestmark = pytest.mark.tools  # every test reads the overlays as kubectl kustomize renders them
+
 INTAKE_LABELS = {"app.kubernetes.io/name": "luisterpost", "app.kubernetes.io/component": "intake"}
 
 

@@ -92,6 +92,7 @@ def dashboard_exprs() -> dict[str, list[str]]:
 # --- promtool -----------------------------------------------------------------------------------
 
 
+@pytest.mark.tools
 def test_promtool_accepts_the_deployed_rules(tmp_path: Path) -> None:
     done = subprocess.run([promtool(), "check", "rules", str(write_rules(tmp_path))],
                           capture_output=True, text=True, timeout=60)
@@ -100,6 +101,7 @@ def test_promtool_accepts_the_deployed_rules(tmp_path: Path) -> None:
     assert f"SUCCESS: {rules} rules found" in done.stdout
 
 
+@pytest.mark.tools
 def test_promtool_unit_tests_pass_on_the_deployed_rules(tmp_path: Path) -> None:
     write_rules(tmp_path)
     shutil.copy(MONITORING / "rules-test.yaml", tmp_path / "rules-test.yaml")
@@ -108,6 +110,7 @@ def test_promtool_unit_tests_pass_on_the_deployed_rules(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.tools
 def test_the_rule_unit_tests_can_fail(tmp_path: Path) -> None:
     """A lag threshold raised tenfold must break the unit tests: they look at the thresholds."""
     spec = rule_spec()

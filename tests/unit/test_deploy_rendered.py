@@ -63,6 +63,7 @@ def deployment(overlay: str, stage: str) -> dict[str, Any]:
 # --- Kubernetes schemas ---------------------------------------------------------------------------
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_core_resource_is_valid_for_the_pinned_kubernetes(overlay: str) -> None:
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
@@ -78,6 +79,7 @@ def test_every_core_resource_is_valid_for_the_pinned_kubernetes(overlay: str) ->
     assert checked >= 10, f"{overlay}: only {checked} resources validated"
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_known_operator_kinds_skip_schema_validation(overlay: str) -> None:
     kinds = {doc["kind"] for doc in rendered(overlay)}
@@ -91,6 +93,7 @@ def test_only_the_known_operator_kinds_skip_schema_validation(overlay: str) -> N
 # --- Deployments, as rendered -----------------------------------------------------------------------
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("stage", STAGES)
 def test_rendered_deployment_keeps_the_rollout_promises(overlay: str, stage: str) -> None:
@@ -117,6 +120,7 @@ def test_rendered_deployment_keeps_the_rollout_promises(overlay: str, stage: str
             assert "value" not in variable, f"{where}: {variable['name']} is inline"
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("stage", STAGES)
 def test_replicas_spread_and_a_disruption_budget(overlay: str, stage: str) -> None:
@@ -132,6 +136,7 @@ def test_replicas_spread_and_a_disruption_budget(overlay: str, stage: str) -> No
     assert budgets[0]["spec"].get("maxUnavailable") == 1, f"{overlay}: {stage}'s budget is not maxUnavailable 1"
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_referenced_configmap_exists_and_secrets_are_only_referenced(overlay: str) -> None:
     configmaps = {doc["metadata"]["name"] for doc in of_kind(overlay, "ConfigMap")}
@@ -147,6 +152,7 @@ def test_every_referenced_configmap_exists_and_secrets_are_only_referenced(overl
             assert source.get("secretRef", {}).get("name", "luisterpost-pagers") in EXTERNAL_SECRETS
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_rendered_config_is_valid_and_its_files_are_mounted(overlay: str) -> None:
     from luisterpost.config import build
@@ -184,6 +190,7 @@ def topics(overlay: str) -> dict[str, dict[str, Any]]:
     return {doc["spec"]["topicName"]: doc for doc in of_kind(overlay, "KafkaTopic")}
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_a_kafka_topic_for_every_topic_of_the_design(overlay: str) -> None:
     from luisterpost.kafka import Topics
@@ -204,6 +211,7 @@ def test_a_kafka_topic_for_every_topic_of_the_design(overlay: str) -> None:
     assert topics("production")["mentions.raw"]["spec"]["replicas"] == 3
 
 
+@pytest.mark.tools
 def test_the_kafka_user_may_use_exactly_the_design_topics_and_groups() -> None:
     user = named("production", "KafkaUser", "luisterpost")
     acls = user["spec"]["authorization"]["acls"]
@@ -217,6 +225,7 @@ def test_the_kafka_user_may_use_exactly_the_design_topics_and_groups() -> None:
 # --- KEDA -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("stage", STAGES)
 def test_scaled_object_scales_on_lag_within_the_partitions(stage: str) -> None:
     scaled = named("production", "ScaledObject", f"luisterpost-{stage}")
@@ -239,6 +248,7 @@ def test_scaled_object_scales_on_lag_within_the_partitions(stage: str) -> None:
     assert {ref["name"] for ref in auth["spec"]["secretTargetRef"]} <= EXTERNAL_SECRETS
 
 
+@pytest.mark.tools
 def test_small_has_no_autoscaler() -> None:
     assert not of_kind("small", "ScaledObject"), "the small overlay is for clusters without KEDA"
 
@@ -246,6 +256,7 @@ def test_small_has_no_autoscaler() -> None:
 # --- Prometheus operator ----------------------------------------------------------------------------
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_service_monitor_selects_the_metrics_service(overlay: str) -> None:
     monitor = named(overlay, "ServiceMonitor", "luisterpost")

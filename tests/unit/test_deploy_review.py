@@ -10,6 +10,8 @@ import yaml
 
 from tests.unit.test_deploy_rendered import OVERLAYS, named
 
+pytestmark = pytest.mark.tools  # every test reads the overlays as kubectl kustomize renders them
+
 SELECTOR = {"app.kubernetes.io/name": "luisterpost", "app.kubernetes.io/component": "review"}
 
 

@@ -421,15 +421,27 @@ def test_secrets_never_reach_logs_reprs_metrics_or_errors(caplog: pytest.LogCapt
 
 
 class _Slow(BaseHTTPRequestHandler):
+    server: _SlowServer
+
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-        time.sleep(1.5)  # longer than the configured timeout
+        self.server.release.wait(30)  # no answer while the test runs, however long the client waits
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return None
 
 
+class _SlowServer(ThreadingHTTPServer):
+    """Takes each request and answers none until the test lets it."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Slow)
+        self.release = threading.Event()
+
+
 def test_every_receiver_gives_up_on_a_slow_pager_after_notify_timeout_s() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server = _SlowServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}"
     specs = [{"name": "pd", "type": "pagerduty", "routing_key": KEY, "url": url},
@@ -446,6 +458,7 @@ def test_every_receiver_gives_up_on_a_slow_pager_after_notify_timeout_s() -> Non
             assert time.monotonic() - started < 1.0, receiver.name
             receiver.close()
     finally:
+        server.release.set()
         server.shutdown()
         server.server_close()
 
