@@ -5,9 +5,10 @@ set once per model and prints macro-F1 per set and head (and accuracy for DBRD, 
 Rows:
 
 - `dev`: the development split of each real training source (`classify/training/datasets.py`, split by a
-  hash of the text) and of the corpus. Every model choice is made on these rows.
-- `heldout`: `shared/data/heldout/` (evaluation only) and the corpus test split. Choose nothing on them:
-  while choosing, run with `--splits dev`, which never reads `heldout/`.
+  hash of the text), of the corpus and of the written posts (`classify/corpus/posts/`). Every model
+  choice is made on the real rows; the written ones are a guard.
+- `heldout`: `shared/data/heldout/` (evaluation only) and the test splits of the corpus and the written
+  posts. Choose nothing on them: while choosing, run with `--splits dev`, which never reads `heldout/`.
 
 DBRD's reviews are long; `--dbrd N` scores a fixed sample of N (0: all 2,224).
 """
@@ -25,6 +26,7 @@ from classify.network.registry import DEFAULT_MODEL, load_classifier, model_dire
 from classify.network.transformer import ModelCard
 from classify.serving.model import Classification, Classifier
 from classify.training.datasets import CORPUS_DIR, real_sets, shared_data_dir
+from classify.training.datasets import written_posts as written
 from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all, posts_of
 
@@ -54,8 +56,15 @@ def _gold(frame: pd.DataFrame) -> pd.DataFrame:
     return out.fillna("").reset_index(drop=True)
 
 
+def written_posts(split: str) -> Scored:
+    """The whole written posts of one split: our own writing (not the measure of real text), but real lengths."""
+    posts = written()
+    return Scored("written-posts", split, _gold(posts[posts["split"] == split]))
+
+
 def dev_sets() -> list[Scored]:
-    sets = [Scored("corpus", "dev", _gold(pd.read_csv(CORPUS_DIR / "dev.csv", dtype=str, keep_default_na=False)))]
+    sets = [Scored("corpus", "dev", _gold(pd.read_csv(CORPUS_DIR / "dev.csv", dtype=str, keep_default_na=False))),
+            written_posts("dev")]
     real = real_sets()
     for source, part in real[real["split"] == "dev"].groupby("source", sort=True):
         sets.append(Scored(str(source), "dev", _gold(part)))
@@ -68,7 +77,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 def heldout_sets(dbrd: int) -> list[Scored]:
     heldout = shared_data_dir() / "heldout"
-    sets = [Scored("corpus", "test", _gold(_read(CORPUS_DIR / "test.csv")))]
+    sets = [Scored("corpus", "test", _gold(_read(CORPUS_DIR / "test.csv"))), written_posts("test")]
     for name in ("semeval_nl_restaurants_test", "political_tweets_nl_test", "ecosent_nl_gold"):
         sets.append(Scored(name, "heldout", _gold(_read(heldout / f"{name}.csv"))))
     reviews = _read(heldout / "dbrd_test.csv")
