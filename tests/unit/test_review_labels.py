@@ -81,6 +81,15 @@ def test_the_view_reads_the_pipeline_topics_and_skips_what_it_cannot_read() -> N
     assert not view.incidents()[0].is_open
 
 
+def test_the_view_skips_and_counts_what_the_typed_records_refuse() -> None:
+    """One idea of a valid record: a brand-less mention or an event no receiver takes is not shown either."""
+    view = ReviewView()
+    view.add_mention(json.dumps({**json.loads(classified("li:1", "klacht", "complaint")), "brand": None}).encode())
+    view.add_incident(json.dumps({**json.loads(incident()), "severity": "urgent"}).encode())
+    view.add_incident(json.dumps({**json.loads(incident()), "event_time": "2018-11-26T23:20:00"}).encode())
+    assert view.mention("li:1") is None and view.incidents() == [] and view.ignored == 3
+
+
 def test_every_page_links_to_its_incident_page() -> None:
     event = event_of({"dedup_key": KEY + "?#x", "action": "trigger", "rule": "pile_on", "severity": "critical",
                       "brand": "coolblue", "event_time": "2018-11-26T23:20:00+01:00", "summary": "5 fans",
