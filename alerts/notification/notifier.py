@@ -15,30 +15,25 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_result, wait_exponential_jitter
 
+from alerts.notification.page import Identity, Page
 from alerts.notification.receivers.base import Outcome, Receiver
 from alerts.notification.receivers.text import printable
 
 log = logging.getLogger(__name__)
 
-Identity = tuple[str, str, str]  # dedup_key, action, event_time: one incident event
 Clock = Callable[[], float]
 REMEMBERED = 10_000  # settled deliveries kept per lane, so a re-read event is not sent again
 IDLE_CHECK_S = 0.5  # how often an idle lane looks at the shutdown flag
-
-
-def identity(event: dict[str, Any]) -> Identity:
-    return (str(event["dedup_key"]), str(event["action"]), str(event["event_time"]))
 
 
 @dataclass
 class Delivery:
     """One event in one lane."""
 
-    event: dict[str, Any]
+    page: Page
     submitted: float  # on the lane's clock
     deadline: float  # a receiver still failing after this gives the event up
     outcome: Outcome | None = None  # None while pending
@@ -90,12 +85,12 @@ class Lane:
     def name(self) -> str:
         return self.receiver.name
 
-    def submit(self, key: Identity, event: dict[str, Any]) -> None:
+    def submit(self, key: Identity, page: Page) -> None:
         with self._changed:
             if key in self._deliveries:
                 return  # queued, in flight or settled already: a re-read, not a new event
             now = self._clock()
-            delivery = Delivery(event, now, now + self._give_up_after_s)
+            delivery = Delivery(page, now, now + self._give_up_after_s)
             self._deliveries[key] = delivery
             self._queue.append(delivery)
             self._forget_settled()
@@ -158,7 +153,7 @@ class Lane:
         if not self._paced():
             return Outcome.retry("shutting down")  # not sent, so not counted
         try:
-            outcome = self.receiver.send(delivery.event)
+            outcome = self.receiver.send(delivery.page)
         except Exception as error:  # a receiver's bug must not end its lane; its message may hold a URL
             outcome = Outcome.retry(f"{type(error).__name__} in the receiver")
         delivery.attempts += 1
@@ -169,7 +164,7 @@ class Lane:
 
     def _log(self, delivery: Delivery, outcome: Outcome) -> None:
         """Each change of state once, not each attempt: a long outage is one warning, not thousands."""
-        what = f"{delivery.event['action']} {printable(str(delivery.event['dedup_key']))}"
+        what = f"{delivery.page.event.action} {printable(delivery.page.event.dedup_key)}"
         if outcome.status == "rejected":
             log.error("receiver %s rejected %s: %s; not retried", self.name, what, outcome.error)
         elif outcome.retryable and outcome.error != self._failing:
@@ -181,7 +176,7 @@ class Lane:
         delivery.given_up = True
         waited = self._clock() - delivery.submitted
         log.error("receiver %s gave up on %s %s after %d attempts in %.0f s: %s; sent to the dead-letter topic",
-                  self.name, delivery.event["action"], printable(str(delivery.event["dedup_key"])),
+                  self.name, delivery.page.event.action, printable(delivery.page.event.dedup_key),
                   delivery.attempts, waited, error)
         outcome = Outcome(False, False, error, "given_up")
         self._on_outcome(self.name, outcome)  # counted once, as luisterpost_pager_deliveries_total{outcome="given_up"}
@@ -225,17 +220,17 @@ class Notifier:
         self._lanes = [Lane(receiver, stopping, self._changed, backoff, backoff_max_s, give_up_after_s, clock,
                             on_outcome) for receiver in receivers]
 
-    def submit(self, event: dict[str, Any]) -> Identity:
-        """Queue the event in the lane of every receiver that takes its severity; returns at once."""
-        key = identity(event)
-        for lane in self._lanes_for(event):
-            lane.submit(key, event)
+    def submit(self, page: Page) -> Identity:
+        """Queue the page in the lane of every receiver that takes its severity; returns at once."""
+        key = page.identity
+        for lane in self._lanes_for(page):
+            lane.submit(key, page)
         return key
 
-    def settled(self, event: dict[str, Any]) -> list[GivenUp] | None:
-        """None while a receiver still has the event; else the receivers that gave it up (often none)."""
-        key, given_up = identity(event), []
-        for lane in self._lanes_for(event):
+    def settled(self, page: Page) -> list[GivenUp] | None:
+        """None while a receiver still has the page; else the receivers that gave it up (often none)."""
+        key, given_up = page.identity, []
+        for lane in self._lanes_for(page):
             delivery = lane.delivery(key)
             if delivery is None or not delivery.settled:
                 return None
@@ -244,21 +239,21 @@ class Notifier:
                 given_up.append(GivenUp(lane.name, delivery.attempts, delivery.deadline - delivery.submitted, error))
         return given_up
 
-    def wait_settled(self, events: Iterable[dict[str, Any]], timeout_s: float) -> bool:
-        """Wait up to timeout_s (real time) for every event to settle; True when they all did."""
-        pending = list(events)
+    def wait_settled(self, pages: Iterable[Page], timeout_s: float) -> bool:
+        """Wait up to timeout_s (real time) for every page to settle; True when they all did."""
+        pending = list(pages)
         with self._changed:
             return self._changed.wait_for(
                 lambda: self._stopping.is_set() or all(self.settled(e) is not None for e in pending), timeout_s) \
                 and all(self.settled(e) is not None for e in pending)
 
-    def deliver(self, event: dict[str, Any]) -> bool:
+    def deliver(self, page: Page) -> bool:
         """Submit and wait until settled: True when every receiver accepted, rejected or gave it up;
         False on shutdown first (then it must not be committed)."""
-        self.submit(event)
-        while not self.wait_settled([event], IDLE_CHECK_S):
+        self.submit(page)
+        while not self.wait_settled([page], IDLE_CHECK_S):
             if self._stopping.is_set():
-                return self.settled(event) is not None
+                return self.settled(page) is not None
         return True
 
     def backlog(self) -> dict[str, Backlog]:
@@ -268,5 +263,5 @@ class Notifier:
         for lane in self._lanes:
             lane.close()
 
-    def _lanes_for(self, event: dict[str, Any]) -> list[Lane]:
-        return [lane for lane in self._lanes if event.get("severity") in lane.receiver.severities]
+    def _lanes_for(self, page: Page) -> list[Lane]:
+        return [lane for lane in self._lanes if page.event.severity in lane.receiver.severities]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from alerts.incident_event import IncidentEvent
 from ingest.mention import Invalid, parse_time
 
 FIELDS = ("brand", "rule", "severity", "dedup_key", "thread")
@@ -34,7 +35,7 @@ class Matcher:
     op: str  # "=", "!=", "=~" (a regular expression matching the whole value)
     value: str
 
-    def matches(self, event: dict[str, Any]) -> bool:
+    def matches(self, event: IncidentEvent) -> bool:
         actual = _field(event, self.name)
         if self.op == "=~":
             return re.fullmatch(self.value, actual) is not None
@@ -44,11 +45,13 @@ class Matcher:
         return f"{self.name}{self.op}{self.value}"
 
 
-def _field(event: dict[str, Any], name: str) -> str:
+def _field(event: IncidentEvent, name: str) -> str:
+    """A field as a matcher reads it; a missing brand reads "None", as it always has."""
     if name == "thread":  # the thread root of a thread rule's dedup key: brand/rule/root
-        parts = str(event.get("dedup_key", "")).split("/", 2)
+        parts = event.dedup_key.split("/", 2)
         return parts[2] if len(parts) == 3 else ""
-    return str(event.get(name, ""))
+    known = {"brand": event.brand, "rule": event.rule, "severity": event.severity, "dedup_key": event.dedup_key}
+    return str(known[name])
 
 
 def parse_duration(text: str) -> timedelta:
@@ -87,8 +90,8 @@ class Silence:
     def active(self, now: datetime) -> bool:
         return self.starts_at <= now < self.ends_at
 
-    def mutes(self, event: dict[str, Any], now: datetime) -> bool:
-        return (event.get("action") != "resolve" and self.active(now)
+    def mutes(self, event: IncidentEvent, now: datetime) -> bool:
+        return (event.action != "resolve" and self.active(now)
                 and all(matcher.matches(event) for matcher in self.matchers))
 
     def expired(self, now: datetime) -> Silence:
@@ -148,7 +151,7 @@ class SilenceBook:
         if known is None or silence.updated_at >= known.updated_at:
             self.silences[silence.id] = silence
 
-    def muting(self, event: dict[str, Any], now: datetime) -> Silence | None:
+    def muting(self, event: IncidentEvent, now: datetime) -> Silence | None:
         return next((silence for silence in self.silences.values() if silence.mutes(event, now)), None)
 
     def listed(self, now: datetime, include_expired: bool = False) -> list[Silence]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
-LINK_TEXT = "Incident page"
+from alerts.incident_event import IncidentEvent
+from alerts.notification.page import LINK_TEXT, Page
+
+__all__ = ["LINK_TEXT", "incident_path", "with_incident_page"]
 
 
 def incident_path(dedup_key: str) -> str:
@@ -13,10 +15,9 @@ def incident_path(dedup_key: str) -> str:
     return "/incidents/" + quote(dedup_key, safe="/:@")
 
 
-def with_incident_page(event: dict[str, Any], base_url: str | None) -> dict[str, Any]:
-    """The event as the receivers get it: `links` (PagerDuty's shape) first names the incident page.
-    Added by notify, not by detect: the address belongs to this deployment, not to the incident."""
+def with_incident_page(event: IncidentEvent, base_url: str | None) -> Page:
+    """The event as the receivers get it: its page's `links` (PagerDuty's shape) first name the incident
+    page. Added by notify, not by detect: the address belongs to this deployment, not to the incident."""
     if not base_url:
-        return event
-    link = {"href": base_url.rstrip("/") + incident_path(str(event["dedup_key"])), "text": LINK_TEXT}
-    return {**event, "links": [link, *event.get("links", [])]}
+        return Page(event)
+    return Page(event, base_url.rstrip("/") + incident_path(event.dedup_key))

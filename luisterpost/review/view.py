@@ -5,14 +5,15 @@ topics whenever the review server starts. Nothing here writes anywhere."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ingest.mention import Invalid, parse_time
+from alerts.incident_event import IncidentEvent
+from classify.classified import ClassifiedMention
+from ingest.mention import Invalid
 from luisterpost.review.labels import Correction, LabelBook, parse_correction
 
 EVENTS_KEPT = 50  # per incident: trigger, updates, resolve
@@ -45,44 +46,42 @@ def _mapping(record: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _mention(record: dict[str, Any]) -> MentionView | None:
-    created = parse_time(str(record.get("created_at")))
-    label = _mapping(record, "classification")
-    if isinstance(created, Invalid) or not label or not isinstance(record.get("id"), str):
+def _mention(value: bytes | None) -> MentionView | None:
+    """A record of `mentions.classified` as the page shows it; None when it is not one."""
+    mention = ClassifiedMention.parse(value)
+    if isinstance(mention, Invalid):
         return None
-    author, thread = _mapping(record, "author"), _mapping(record, "thread")
+    label = _mapping(mention.record, "classification")
+    # `model` and `flags` are not part of the record's contract: read as leniently as before.
     model, scores = _mapping(label, "model"), _mapping(label, "scores")
     return MentionView(
-        id=record["id"], brand=str(record.get("brand") or ""), created_at=created,
-        root_id=str(thread.get("root_id") or record["id"]),
-        parent_id=str(thread["parent_id"]) if thread.get("parent_id") else None,
-        author=str(author.get("handle") or author.get("name") or author.get("id") or "?"),
-        followers=int(author.get("followers") or 0), is_brand=bool(author.get("is_brand")),
-        url=str(record["url"]) if record.get("url") else None, text=str(record.get("text") or ""),
-        stance=str(label.get("stance")), sentiment=str(label.get("sentiment")),
+        id=mention.id, brand=mention.brand, created_at=mention.created_at, root_id=mention.root_id,
+        parent_id=mention.parent_id or None, author=mention.author, followers=mention.followers,
+        is_brand=mention.is_brand_account, url=mention.url or None, text=mention.text,
+        stance=mention.stance, sentiment=mention.sentiment,
         scores={head: {str(k): float(v) for k, v in values.items()}
                 for head, values in scores.items() if isinstance(values, dict)},
-        signals=tuple(str(s) for s in label.get("signals") or ()),
+        signals=mention.signals,
         model=f"{model.get('name', '?')} {model.get('version', '?')}",
-        flags=tuple(str(f) for f in record.get("flags") or ()))
+        flags=tuple(str(f) for f in mention.record.get("flags") or ()))
 
 
 @dataclass
 class IncidentView:
     dedup_key: str
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[IncidentEvent] = field(default_factory=list)
 
     @property
-    def latest(self) -> dict[str, Any]:
+    def latest(self) -> IncidentEvent:
         return self.events[-1]
 
     @property
-    def first(self) -> dict[str, Any]:
-        return next((e for e in self.events if e["action"] == "trigger"), self.events[0])
+    def first(self) -> IncidentEvent:
+        return next((e for e in self.events if e.action == "trigger"), self.events[0])
 
     @property
     def is_open(self) -> bool:
-        return bool(self.latest["action"] != "resolve")
+        return self.latest.action != "resolve"
 
     @property
     def root_id(self) -> str | None:
@@ -90,19 +89,8 @@ class IncidentView:
         parts = self.dedup_key.split("/", 2)
         return parts[2] if len(parts) == 3 and parts[2] else None
 
-    def at(self, event: dict[str, Any]) -> datetime:
-        return datetime.fromisoformat(str(event["event_time"]))
-
-
-def _event(value: bytes | None) -> dict[str, Any] | None:
-    try:
-        event = json.loads(value or b"")
-        if isinstance(event, dict) and all(isinstance(event.get(k), str) for k in ("dedup_key", "action")):
-            datetime.fromisoformat(str(event.get("event_time")))
-            return event
-    except (ValueError, TypeError):
-        pass
-    return None
+    def at(self, event: IncidentEvent) -> datetime:
+        return event.event_time
 
 
 class ReviewView:
@@ -119,20 +107,19 @@ class ReviewView:
         self.ignored = 0  # unreadable records, counted, never fatal
 
     def add_incident(self, value: bytes | None) -> None:
-        event = _event(value)
+        event = IncidentEvent.parse(value)
         with self._lock:
-            if event is None:
+            if isinstance(event, Invalid):
                 self.ignored += 1
                 return
-            incident = self._incidents.setdefault(event["dedup_key"], IncidentView(event["dedup_key"]))
+            incident = self._incidents.setdefault(event.dedup_key, IncidentView(event.dedup_key))
             if event not in incident.events:  # at-least-once: a redelivered event is the same event
                 incident.events = (incident.events + [event])[-EVENTS_KEPT:]
 
     def add_mention(self, value: bytes | None) -> None:
         try:
-            record = json.loads(value or b"")
-            mention = _mention(record) if isinstance(record, dict) else None
-        except (ValueError, TypeError, AttributeError):
+            mention = _mention(value)
+        except (ValueError, TypeError):  # flags that are no list: the one field read as before
             mention = None
         with self._lock:
             if mention is None:
@@ -165,7 +152,8 @@ class ReviewView:
         """Open ones first, then the most recent."""
         with self._lock:
             listed = list(self._incidents.values())
-        return sorted(listed, key=lambda i: (i.is_open, i.latest["event_time"]), reverse=True)
+        # By the event time as written (its text), as the page always sorted.
+        return sorted(listed, key=lambda i: (i.is_open, i.latest.event_time.isoformat()), reverse=True)
 
     def incident(self, dedup_key: str) -> IncidentView | None:
         with self._lock:
@@ -182,15 +170,15 @@ class ReviewView:
                 ids = list(self._by_root.get(incident.root_id, []))
             else:
                 ids = self._window(incident)
-            ids += [str(m.get("id")) for e in incident.events for m in e.get("top_mentions", [])]
+            ids += [str(m.get("id")) for e in incident.events for m in e.top_mentions]
             found = {i: self._mentions[i] for i in ids if i in self._mentions}
         return sorted(found.values(), key=lambda m: m.created_at)[:TIMELINE_LIMIT]
 
     def _window(self, incident: IncidentView) -> list[str]:
-        minutes = incident.first.get("evidence", {}).get("window_minutes")
+        minutes = incident.first.evidence.get("window_minutes")
         window = timedelta(minutes=float(minutes)) if isinstance(minutes, int | float) else DEFAULT_WINDOW
         start, end = incident.at(incident.first) - window, incident.at(incident.latest)
-        brand = str(incident.latest.get("brand") or "")
+        brand = incident.latest.brand or ""
         return [i for i in self._by_brand.get(brand, []) if start <= self._mentions[i].created_at <= end]
 
     def parent_text(self, mention: MentionView) -> str:

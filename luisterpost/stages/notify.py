@@ -14,6 +14,7 @@ from typing import Any
 
 from alerts.incident_event import IncidentEvent
 from alerts.notification.notifier import GivenUp, Notifier
+from alerts.notification.page import Page
 from alerts.notification.receivers.text import printable
 from alerts.notification.silences import Silence, SilenceSource
 from ingest.mention import Invalid
@@ -32,11 +33,11 @@ SETTLE_S = 0.5  # the longest a turn waits for the lanes; then the loop turns an
 @dataclass(frozen=True)
 class _Step:
     """What one record of a batch became: not an incident, held back by a silence, or submitted.
-    `page` is what the receivers render: the event's JSON object, with the link to its incident page."""
+    `page` is what the receivers render: the event, with the link to its incident page."""
 
     record: Any
     event: IncidentEvent | Invalid
-    page: dict[str, Any] | None = None
+    page: Page | None = None
     silence: Silence | None = None
 
 
@@ -52,18 +53,18 @@ class NotifyStage(Stage):
         self._silences, self._settle_s = silences, settle_s
         self._muted_by: dict[str, str] = {}  # dedup_key -> silence id, to log a muted incident once
 
-    def _silence(self, page: dict[str, Any]) -> Silence | None:
+    def _silence(self, event: IncidentEvent) -> Silence | None:
         if self._silences is None:
             return None
-        return self._silences.current().muting(page, self._silences.clock())
+        return self._silences.current().muting(event, self._silences.clock())
 
     def _step(self, record: Any) -> _Step:
         event = IncidentEvent.parse(record.value)
         if isinstance(event, Invalid):
             return _Step(record, event)
-        page = with_incident_page(event.to_json(), self._page_base)
+        page = with_incident_page(event, self._page_base)
         if self._notifier.settled(page) is None:  # not submitted yet, or in a lane: a silence may hold it
-            silence = self._silence(page)
+            silence = self._silence(event)
             if silence is not None:
                 return _Step(record, event, page, silence)
             self._notifier.submit(page)

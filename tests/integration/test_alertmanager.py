@@ -25,6 +25,7 @@ from luisterpost.broker import EmbeddedBroker
 from luisterpost.demo import scenarios
 from luisterpost.replay import replay
 from tests.integration.conftest import config_for, jsonl, wait_for
+from tests.support.pages import page_of
 
 ALL = frozenset({"critical", "error", "warning", "info"})
 BINARY = "prometheus-alertmanager"
@@ -150,7 +151,7 @@ def notified_since(sender: Notifier, webhook: Webhook, template: dict[str, Any],
         key = f"marker/{round_}/{uuid.uuid4().hex[:8]}"
         # an alert that started longer than group_wait ago is notified at once: this one starts now
         now = datetime.now(UTC).isoformat()
-        assert sender.deliver({**template, "brand": "bol", "dedup_key": key, "event_time": now})
+        assert sender.deliver(page_of({**template, "brand": "bol", "dedup_key": key, "event_time": now}))
         wait_for(lambda key=key: webhook.statuses(key) == ["firing"], 30, f"marker {round_}'s notification")
 
 
@@ -159,14 +160,14 @@ def test_pile_on_fires_once_then_resolves_through_a_real_alertmanager(
     trigger, *updates, resolve = pile_on_events
     key, sender = trigger["dedup_key"], notifier(alertmanager)
 
-    assert sender.deliver(trigger)
+    assert sender.deliver(page_of(trigger))
     wait_for(lambda: webhook.statuses(key) == ["firing"], 30, "the firing notification")
     for update in updates:
-        assert sender.deliver(update)
+        assert sender.deliver(page_of(update))
     notified_since(sender, webhook, trigger)  # time enough for Alertmanager to page again, if it would
     assert webhook.statuses(key) == ["firing"]
 
-    assert sender.deliver(resolve)
+    assert sender.deliver(page_of(resolve))
     wait_for(lambda: webhook.statuses(key) == ["firing", "resolved"], 30, "the resolved notification")
     firing = next(a for n in webhook.notifications for a in n["alerts"] if a["status"] == "firing")
     assert firing["labels"] == {"alertname": trigger["rule"], "brand": "coolblue", "severity": "critical",
@@ -191,7 +192,7 @@ def test_a_silence_in_alertmanager_keeps_the_incident_out(
     silence_id = silence.json()["silenceID"]
 
     sender = notifier(alertmanager)
-    assert sender.deliver(trigger) and sender.deliver(control)
+    assert sender.deliver(page_of(trigger)) and sender.deliver(page_of(control))
     wait_for(lambda: webhook.statuses(control["dedup_key"]) == ["firing"], 30, "the control's notification")
     notified_since(sender, webhook, trigger)
     assert webhook.statuses(key) == []

@@ -22,6 +22,7 @@ from kafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from alerts.notification.notifier import Notifier
+from alerts.notification.page import Page
 from alerts.notification.receivers.base import Receiver
 from alerts.notification.receivers.pagerduty import PagerDutyReceiver
 from alerts.notification.receivers.webhook import WebhookReceiver
@@ -240,9 +241,9 @@ class Recorder:
         self.name, self.severities, self.budget = name, ALL, None
         self.sent: list[str] = []
 
-    def send(self, event: dict[str, Any]) -> Any:
+    def send(self, page: Page) -> Any:
         from alerts.notification.receivers.base import Outcome
-        self.sent.append(event["dedup_key"])
+        self.sent.append(page.event.dedup_key)
         return Outcome.ok()
 
     def close(self) -> None:

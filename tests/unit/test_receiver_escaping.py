@@ -19,6 +19,7 @@ from alerts.notification.receivers.http import outcome_for
 from alerts.notification.receivers.redact import Redactor
 from alerts.notification.receivers.slack import SlackReceiver
 from alerts.notification.receivers.text import printable, safe_url
+from tests.support.pages import page_of
 from tests.unit.test_receivers import NOW, TRIGGER
 
 ESC = "\x1b"
@@ -65,7 +66,7 @@ def test_slack_links_only_http_urls_that_cannot_break_out(url: str, link: str) -
 @pytest.mark.parametrize("fields", [{"url": EVIL_URL}, {"author": "<!channel> @here [a](https://evil.example)"},
                                     {"excerpt": "<!here> <https://evil.example|klik hier voor je refund>"}])
 def test_a_slack_message_never_pings_or_links_elsewhere_whatever_a_mention_holds(fields: dict[str, str]) -> None:
-    text = slack.message(with_mention(**fields))["text"]
+    text = slack.message(page_of(with_mention(**fields)))["text"]
     assert "<!channel>" not in text and "<!here>" not in text
     assert "](https" not in text and "@here" not in text
     links = [part.split("|")[0] for part in text.split("<")[1:]]
@@ -74,7 +75,7 @@ def test_a_slack_message_never_pings_or_links_elsewhere_whatever_a_mention_holds
 
 
 def test_a_slack_message_is_still_readable() -> None:
-    text = slack.message(TRIGGER)["text"]
+    text = slack.message(page_of(TRIGGER))["text"]
     assert text.startswith("*:rotating_light: PAGE* CRITICAL `pile_on` coolblue: ")
     assert "• <https://www.linkedin.com/feed/update/urn:li:activity:7265312|robb (25,000 followers)" in text
     assert "&amp; &lt;geen&gt; excuus" in text
@@ -104,7 +105,7 @@ def test_printable_table(text: str, shown: str) -> None:
 ])
 def test_the_console_page_cannot_be_forged_or_recoloured(event: dict[str, Any]) -> None:
     stream = io.StringIO()
-    ConsoleReceiver("console", frozenset({"critical"}), stream).send(event)
+    ConsoleReceiver("console", frozenset({"critical"}), stream).send(page_of(event))
     page = stream.getvalue()
     assert ESC not in page and "\u202e" not in page
     lines = page.splitlines()
@@ -116,12 +117,12 @@ def test_the_console_page_cannot_be_forged_or_recoloured(event: dict[str, Any]) 
 def test_pager_payloads_carry_no_control_characters() -> None:
     event = {**with_mention(author=f"robb{ESC}[31m\nfake", excerpt="\u202eboo"),
              "dedup_key": f"coolblue/pile_on/{FORGED}"}
-    for payload in (pagerduty.enqueue_body(event, "k"), opsgenie.create_body(event),
-                    alertmanager.alert(event, NOW)):
+    for payload in (pagerduty.enqueue_body(page_of(event), "k"), opsgenie.create_body(page_of(event)),
+                    alertmanager.alert(page_of(event), NOW)):
         flat = json.dumps(payload, ensure_ascii=False)
         assert ESC not in flat and "\u202e" not in flat and "\\n[RESOLVED]" not in flat.replace("\\\\n", "")
-    assert pagerduty.enqueue_body(event, "k")["dedup_key"] == pagerduty.enqueue_body(
-        {**event, "action": "resolve"}, "k")["dedup_key"]  # the same incident keeps one key
+    assert pagerduty.enqueue_body(page_of(event), "k")["dedup_key"] == pagerduty.enqueue_body(page_of(
+        {**event, "action": "resolve"}), "k")["dedup_key"]  # the same incident keeps one key
 
 
 # --- links for the pagers -------------------------------------------------------------------------
@@ -147,9 +148,10 @@ def test_pagerduty_links_take_only_http_urls_and_leave_room_for_the_events_own_l
                                   {"href": "javascript:alert(1)", "text": "x"}],
              "top_mentions": [{**TRIGGER["top_mentions"][0], "url": "javascript:alert(1)"},
                               TRIGGER["top_mentions"][1]]}
-    hrefs = [link["href"] for link in pagerduty.enqueue_body(event, "k")["links"]]
+    hrefs = [link["href"] for link in pagerduty.enqueue_body(page_of(event), "k")["links"]]
     assert hrefs == ["https://luisterpost.example/incidents/1", TRIGGER["top_mentions"][1]["url"]]
-    assert "generatorURL" not in alertmanager.alert({**TRIGGER, "top_mentions": event["top_mentions"][:1]}, NOW)
+    first_only = page_of({**TRIGGER, "top_mentions": event["top_mentions"][:1]})
+    assert "generatorURL" not in alertmanager.alert(first_only, NOW)
 
 
 # --- secrets --------------------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def test_a_slack_error_that_echoes_the_path_never_logs_the_token(caplog: pytest.
 
     receiver = SlackReceiver("webcare", frozenset({"critical"}), SLACK_URL, 5, transport=httpx.MockTransport(echo))
     with caplog.at_level(logging.DEBUG):
-        assert Notifier([receiver], threading.Event(), 0.001, 0.01).deliver(TRIGGER)
+        assert Notifier([receiver], threading.Event(), 0.001, 0.01).deliver(page_of(TRIGGER))
     assert "rejected" in caplog.text and "invalid_payload for path=/services/***" in caplog.text
     for part in ("T0123ABCD", "B0456EFGH", "Zq8xYvW2uT4sR6pO0nM1lK3j", "Zq8xYvW2"):
         assert part not in caplog.text

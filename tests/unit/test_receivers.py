@@ -29,6 +29,7 @@ from alerts.notification.receivers.webhook import WebhookReceiver
 from luisterpost.config import ConfigError, build
 from luisterpost.metrics import Metrics
 from tests.pager_fakes import PagerDutyFake
+from tests.support.pages import page_of
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 KEY = "0123456789abcdef0123456789abcdef"
@@ -139,7 +140,7 @@ def test_bounded_key_is_stable_within_the_limit_and_keeps_long_keys_apart() -> N
 def test_pagerduty_request_shape_follows_events_api_v2() -> None:
     fake = PagerDutyFake(routing_key=KEY)
     receiver = pagerduty(fake)
-    assert [receiver.send(event).status for event in (TRIGGER, UPDATE, RESOLVE)] == ["delivered"] * 3
+    assert [receiver.send(page_of(event)).status for event in (TRIGGER, UPDATE, RESOLVE)] == ["delivered"] * 3
     trigger, update, resolve = fake.requests
     assert trigger["event_action"] == update["event_action"] == "trigger" and resolve["event_action"] == "resolve"
     assert trigger["routing_key"] == KEY and trigger["dedup_key"] == resolve["dedup_key"] == TRIGGER["dedup_key"]
@@ -159,7 +160,7 @@ def test_pagerduty_url_and_a_too_long_dedup_key() -> None:
     transport = Recorded(lambda request: httpx.Response(202, json={"status": "success"}))
     receiver = PagerDutyReceiver("pd", ALL, KEY, 5, url="https://events.eu.pagerduty.com/",
                                  transport=httpx.MockTransport(transport))
-    receiver.send({**TRIGGER, "dedup_key": "coolblue/pile_on/" + "t" * 400})
+    receiver.send(page_of({**TRIGGER, "dedup_key": "coolblue/pile_on/" + "t" * 400}))
     assert str(transport.requests[0].url) == "https://events.eu.pagerduty.com/v2/enqueue"
     assert len(transport.bodies()[0]["dedup_key"]) == 255
 
@@ -167,7 +168,7 @@ def test_pagerduty_url_and_a_too_long_dedup_key() -> None:
 def test_500s_then_202_pages_exactly_once_through_the_notifier() -> None:
     fake, metrics = PagerDutyFake(script=[500, 502, 503]), Metrics(CollectorRegistry())
     notifier = Notifier([pagerduty(fake)], threading.Event(), 0.001, 0.005, counting(metrics))
-    assert notifier.deliver(TRIGGER)
+    assert notifier.deliver(page_of(TRIGGER))
     assert len(fake.requests) == 4 and len(fake.accepted) == 1 and len(fake.incidents) == 1
     assert (sample(metrics, "pd", "retry"), sample(metrics, "pd", "delivered")) == (3, 1)
 
@@ -177,7 +178,7 @@ def test_400_is_not_retried_is_counted_and_logged_once_without_the_key(caplog: p
     wrong = "wrong-key-from-a-stale-secret"
     notifier = Notifier([pagerduty(fake, routing_key=wrong)], threading.Event(), 0.001, 0.005, counting(metrics))
     with caplog.at_level(logging.DEBUG):
-        assert notifier.deliver(TRIGGER)  # final: the offset may move on
+        assert notifier.deliver(page_of(TRIGGER))  # final: the offset may move on
     assert len(fake.requests) == 1 and fake.incidents == []
     assert (sample(metrics, "pd", "rejected"), sample(metrics, "pd", "retry")) == (1, 0)
     lines = [r.getMessage() for r in caplog.records if "rejected" in r.getMessage()]
@@ -189,7 +190,7 @@ def test_429_waits_as_long_as_retry_after_says_capped_by_the_backoff_maximum() -
     for header, expected in (("7", 7.0), ("3600", 30.0)):
         clock = FakeClock()
         stopping, fake = ClockedStop(clock), PagerDutyFake(script=[429], retry_after=header)
-        assert Notifier([pagerduty(fake)], stopping, 0.001, 30, lambda n, o: None).deliver(TRIGGER)
+        assert Notifier([pagerduty(fake)], stopping, 0.001, 30, lambda n, o: None).deliver(page_of(TRIGGER))
         assert stopping.waits == [expected] and len(fake.accepted) == 1
 
 
@@ -204,7 +205,7 @@ def test_transport_errors_and_timeouts_are_retried() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectTimeout("timed out connecting to https://events.pagerduty.com", request=request)
 
-    outcome = PagerDutyReceiver("pd", ALL, KEY, 5, transport=httpx.MockTransport(down)).send(TRIGGER)
+    outcome = PagerDutyReceiver("pd", ALL, KEY, 5, transport=httpx.MockTransport(down)).send(page_of(TRIGGER))
     assert outcome.retryable and outcome.error == "ConnectTimeout"
 
 
@@ -233,7 +234,7 @@ def test_a_burst_waits_for_the_budget_and_never_hits_pagerdutys_limit() -> None:
     stopping = ClockedStop(clock)
     notifier = Notifier([pagerduty(fake, RateBudget(120, clock))], stopping, 0.5, 5)
     events = [{**TRIGGER, "dedup_key": f"coolblue/pile_on/li:{n}"} for n in range(300)]
-    assert all(notifier.deliver(event) for event in events)
+    assert all(notifier.deliver(page_of(event)) for event in events)
     assert fake.limited == 0 and len(fake.incidents) == 300  # every page, none throttled
     assert clock.now == 120  # 120 at once, 120 a minute later, 60 a minute after that
 
@@ -242,7 +243,7 @@ def test_pagerduty_without_a_budget_is_throttled_by_the_fake() -> None:
     clock = FakeClock()  # the control for the test above: the fake does enforce the limit
     fake = PagerDutyFake(limit_per_minute=120, clock=clock)
     receiver = pagerduty(fake)
-    outcomes = [receiver.send({**TRIGGER, "dedup_key": f"k{n}"}) for n in range(130)]
+    outcomes = [receiver.send(page_of({**TRIGGER, "dedup_key": f"k{n}"})) for n in range(130)]
     assert fake.limited == 10 and outcomes[-1].retryable
 
 
@@ -251,8 +252,8 @@ def test_a_shutdown_while_waiting_for_the_budget_sends_nothing_and_is_not_commit
     fake, budget = PagerDutyFake(), RateBudget(1, clock)
     stopping = ClockedStop(clock, stop_after_waits=1)
     notifier = Notifier([pagerduty(fake, budget)], stopping, 0.001, 0.005)
-    assert notifier.deliver(TRIGGER)
-    assert not notifier.deliver(UPDATE)  # waiting a minute for the budget when SIGTERM came
+    assert notifier.deliver(page_of(TRIGGER))
+    assert not notifier.deliver(page_of(UPDATE))  # waiting a minute for the budget when SIGTERM came
     assert len(fake.requests) == 1
 
 
@@ -261,7 +262,7 @@ def test_a_shutdown_while_waiting_for_the_budget_sends_nothing_and_is_not_commit
 def test_opsgenie_create_and_close_follow_the_alert_api() -> None:
     transport = Recorded()
     receiver = OpsgenieReceiver("og", ALL, "genie-secret", 5, transport=httpx.MockTransport(transport))
-    assert [receiver.send(event).delivered for event in (TRIGGER, UPDATE, RESOLVE)] == [True] * 3
+    assert [receiver.send(page_of(event)).delivered for event in (TRIGGER, UPDATE, RESOLVE)] == [True] * 3
     create, update, close = transport.requests
     assert str(create.url) == "https://api.opsgenie.com/v2/alerts" and create.method == "POST"
     assert create.headers["Authorization"] == "GenieKey genie-secret"
@@ -280,8 +281,8 @@ def test_opsgenie_create_and_close_follow_the_alert_api() -> None:
                                                     ("info", "P5")])
 def test_opsgenie_priority_from_severity(severity: str, priority: str) -> None:
     transport = Recorded()
-    OpsgenieReceiver("og", ALL, "k", 5, transport=httpx.MockTransport(transport)).send(
-        {**TRIGGER, "severity": severity})
+    OpsgenieReceiver("og", ALL, "k", 5, transport=httpx.MockTransport(transport)).send(page_of(
+        {**TRIGGER, "severity": severity}))
     assert transport.bodies()[0]["priority"] == priority
 
 
@@ -290,7 +291,7 @@ def test_opsgenie_answers_map_to_outcomes() -> None:
                             (503, "retry")):
         transport = Recorded(lambda request, s=status: httpx.Response(s, json={"message": "x"}))
         receiver = OpsgenieReceiver("og", ALL, "k", 5, transport=httpx.MockTransport(transport))
-        assert receiver.send(TRIGGER).status == outcome
+        assert receiver.send(page_of(TRIGGER)).status == outcome
 
 
 # --- Alertmanager --------------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def alertmanager(transport: Recorded) -> AlertmanagerReceiver:
 def test_alertmanager_posts_one_alert_whose_labels_are_the_incident() -> None:
     transport = Recorded(lambda request: httpx.Response(200))
     receiver = alertmanager(transport)
-    assert all(receiver.send(event).delivered for event in (TRIGGER, UPDATE, RESOLVE))
+    assert all(receiver.send(page_of(event)).delivered for event in (TRIGGER, UPDATE, RESOLVE))
     assert str(transport.requests[0].url) == "http://alertmanager:9093/api/v2/alerts"
     trigger, update, resolve = (body[0] for body in transport.bodies())
     assert trigger["labels"] == {"alertname": "pile_on", "brand": "coolblue", "severity": "critical",
@@ -323,7 +324,7 @@ def test_alertmanager_posts_one_alert_whose_labels_are_the_incident() -> None:
 def test_alertmanager_resolve_from_the_future_ends_now_and_long_keys_are_hashed() -> None:
     transport = Recorded(lambda request: httpx.Response(200))
     receiver = alertmanager(transport)
-    receiver.send({**RESOLVE, "event_time": "2030-01-01T00:00:00+01:00", "dedup_key": "k" * 400})
+    receiver.send(page_of({**RESOLVE, "event_time": "2030-01-01T00:00:00+01:00", "dedup_key": "k" * 400}))
     alert = transport.bodies()[0][0]
     assert datetime.fromisoformat(alert["endsAt"]) == NOW  # a clock ahead of ours must not keep it firing
     assert len(alert["labels"]["dedup_key"]) == 255
@@ -334,7 +335,7 @@ def test_alertmanager_resolve_from_the_future_ends_now_and_long_keys_are_hashed(
 def test_slack_message_has_a_headline_and_linked_top_mentions() -> None:
     transport = Recorded(lambda request: httpx.Response(200, text="ok"))
     url = "https://hooks.slack.com/services/T0001/B0001/s3cr3tT0k3n"
-    assert SlackReceiver("chat", ALL, url, 5, transport=httpx.MockTransport(transport)).send(TRIGGER).delivered
+    assert SlackReceiver("chat", ALL, url, 5, transport=httpx.MockTransport(transport)).send(page_of(TRIGGER)).delivered
     assert str(transport.requests[0].url) == url
     text = transport.bodies()[0]["text"]
     headline, first, second = text.split("\n")
@@ -351,7 +352,7 @@ def test_slack_error_answers() -> None:
         transport = Recorded(lambda request, s=status, b=body: httpx.Response(s, text=b))
         receiver = SlackReceiver("chat", ALL, "https://hooks.slack.com/services/T/B/x", 5,
                                  transport=httpx.MockTransport(transport))
-        assert receiver.send(TRIGGER).status == outcome
+        assert receiver.send(page_of(TRIGGER)).status == outcome
 
 
 # --- secrets and configuration -------------------------------------------------------------------------
@@ -413,7 +414,7 @@ def test_secrets_never_reach_logs_reprs_metrics_or_errors(caplog: pytest.LogCapt
         WebhookReceiver("hook", ALL, "https://hook.test/x", {"Authorization": f"Bearer {SECRETS['OG_KEY']}"}, 5,
                         transport=httpx.MockTransport(echo))]
     with caplog.at_level(logging.DEBUG):
-        Notifier(receivers, threading.Event(), 0.001, 0.005, counting(metrics)).deliver(TRIGGER)
+        Notifier(receivers, threading.Event(), 0.001, 0.005, counting(metrics)).deliver(page_of(TRIGGER))
     assert sum(sample(metrics, r.name, "rejected") for r in receivers) == 4 and "HTTP 400" in caplog.text
     shown = caplog.text + repr(config) + str(config) + repr(receivers) + generate_latest(metrics.registry).decode()
     for secret in (*SECRETS.values(), "slacktoken2222"):
@@ -453,7 +454,7 @@ def test_every_receiver_gives_up_on_a_slow_pager_after_notify_timeout_s() -> Non
     try:
         for receiver in build_receivers(config.notify, {}):
             started = time.monotonic()
-            outcome = receiver.send(TRIGGER)
+            outcome = receiver.send(page_of(TRIGGER))
             assert outcome.retryable and outcome.error == "ReadTimeout", receiver.name
             assert time.monotonic() - started < 1.0, receiver.name
             receiver.close()

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from alerts.detection.incidents import Firing, IncidentBook, Published, incident_event
 from alerts.incident_event import KNOWN, IncidentEvent
 from alerts.notification.notifier import Notifier
+from alerts.notification.page import Page
 from alerts.notification.receivers.base import Outcome
 from alerts.rules_config import IncidentsConfig, load_rules
 from ingest.mention import Invalid
@@ -134,8 +135,8 @@ class Recorder:
         self.name, self.severities, self.budget = "chat", frozenset({"critical", "error", "warning", "info"}), None
         self.sent: list[dict[str, Any]] = []
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        self.sent.append(event)
+    def send(self, page: Page) -> Outcome:
+        self.sent.append(page.to_json())  # the JSON object a webhook posts
         return Outcome.ok()
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from luisterpost.review.labels import Correction, LabelBook, export_rows, parse_
 from luisterpost.review.links import with_incident_page
 from luisterpost.review.server import bearer_token
 from luisterpost.review.view import ReviewView
+from tests.support.pages import event_of
 from tests.unit.review_fixtures import KEY, classified, incident
 
 AT = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
@@ -80,19 +81,28 @@ def test_the_view_reads_the_pipeline_topics_and_skips_what_it_cannot_read() -> N
     assert not view.incidents()[0].is_open
 
 
+def test_the_view_skips_and_counts_what_the_typed_records_refuse() -> None:
+    """One idea of a valid record: a brand-less mention or an event no receiver takes is not shown either."""
+    view = ReviewView()
+    view.add_mention(json.dumps({**json.loads(classified("li:1", "klacht", "complaint")), "brand": None}).encode())
+    view.add_incident(json.dumps({**json.loads(incident()), "severity": "urgent"}).encode())
+    view.add_incident(json.dumps({**json.loads(incident()), "event_time": "2018-11-26T23:20:00"}).encode())
+    assert view.mention("li:1") is None and view.incidents() == [] and view.ignored == 3
+
+
 def test_every_page_links_to_its_incident_page() -> None:
-    event = {"dedup_key": KEY + "?#x", "action": "trigger", "rule": "pile_on", "severity": "critical",
-             "brand": "coolblue", "event_time": "2018-11-26T23:20:00+01:00", "summary": "5 fans",
-             "top_mentions": [{"id": "li:1", "url": "https://www.linkedin.com/feed/update/1"}]}
+    event = event_of({"dedup_key": KEY + "?#x", "action": "trigger", "rule": "pile_on", "severity": "critical",
+                      "brand": "coolblue", "event_time": "2018-11-26T23:20:00+01:00", "summary": "5 fans",
+                      "top_mentions": [{"id": "li:1", "url": "https://www.linkedin.com/feed/update/1"}]})
     paged = with_incident_page(event, "https://review.example.com/")
     url = "https://review.example.com/incidents/coolblue/pile_on/li:1%3F%23x"
-    assert paged["links"][0] == {"href": url, "text": "Incident page"} and "links" not in event
+    assert paged.to_json()["links"][0] == {"href": url, "text": "Incident page"} and "links" not in event.to_json()
     assert url in console.render(paged)
     assert pagerduty.enqueue_body(paged, "key")["links"][0]["href"] == url
     assert url in slack.message(paged)["text"]
     assert alertmanager.annotations_of(paged)["links"].splitlines()[0] == url
     assert url in opsgenie.create_body(paged)["description"]
-    assert with_incident_page(event, None) is event
+    assert with_incident_page(event, None).to_json() == event.to_json()
 
 
 def test_the_page_binds_to_loopback_unless_told_otherwise() -> None:

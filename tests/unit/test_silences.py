@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from alerts.notification.notifier import Notifier
+from alerts.notification.page import Page
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.silences import (
     Silence,
@@ -27,6 +28,7 @@ from ingest.mention import Invalid
 from luisterpost.kafka import Topics
 from luisterpost.metrics import Metrics
 from luisterpost.stages.notify import NotifyStage
+from tests.support.pages import event_of
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PILE_ON = {"dedup_key": "coolblue/pile_on/li:7265312", "action": "trigger", "rule": "pile_on",
@@ -54,15 +56,15 @@ def silence(*matchers: str, hours: float = 2, start: datetime = NOW) -> Silence:
     (["brand=coolblue"], {**PILE_ON, "action": "resolve"}, False),  # a woken pager must hear it is over
 ])
 def test_what_a_silence_mutes(matchers: list[str], event: dict[str, Any], muted: bool) -> None:
-    assert silence(*matchers).mutes(event, NOW + timedelta(minutes=1)) is muted
+    assert silence(*matchers).mutes(event_of(event), NOW + timedelta(minutes=1)) is muted
 
 
 def test_a_silence_is_bounded_in_time() -> None:
     muted = silence("brand=coolblue", hours=2)
-    assert not muted.mutes(PILE_ON, NOW - timedelta(seconds=1))
-    assert muted.mutes(PILE_ON, NOW)
-    assert not muted.mutes(PILE_ON, NOW + timedelta(hours=2))
-    assert not muted.expired(NOW + timedelta(minutes=5)).mutes(PILE_ON, NOW + timedelta(minutes=6))
+    assert not muted.mutes(event_of(PILE_ON), NOW - timedelta(seconds=1))
+    assert muted.mutes(event_of(PILE_ON), NOW)
+    assert not muted.mutes(event_of(PILE_ON), NOW + timedelta(hours=2))
+    assert not muted.expired(NOW + timedelta(minutes=5)).mutes(event_of(PILE_ON), NOW + timedelta(minutes=6))
 
 
 @pytest.mark.parametrize(("matchers", "duration", "author", "comment", "complaint"), [
@@ -140,8 +142,8 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        self.sent.append(event)
+    def send(self, page: Page) -> Outcome:
+        self.sent.append(page.to_json())  # the JSON object a webhook posts
         return Outcome.ok()
 
     def close(self) -> None:

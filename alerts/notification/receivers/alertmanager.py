@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from alerts.notification.page import Page
 from alerts.notification.receivers import http
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
@@ -24,32 +25,32 @@ FIRING_FOR = timedelta(hours=24)
 KEY_CHARS, SUMMARY_CHARS = 255, 1024
 
 
-def labels_of(event: dict[str, Any]) -> dict[str, str]:
+def labels_of(page: Page) -> dict[str, str]:
     """The same for trigger, update and resolve of one incident: they are Alertmanager's identity."""
-    return {"alertname": str(event["rule"]), "brand": str(event.get("brand") or ""),
-            "severity": str(event["severity"]), "dedup_key": pager_key(str(event["dedup_key"]), KEY_CHARS),
-            "service": "luisterpost"}
+    event = page.event
+    return {"alertname": event.rule, "brand": event.brand or "", "severity": event.severity,
+            "dedup_key": pager_key(event.dedup_key, KEY_CHARS), "service": "luisterpost"}
 
 
-def annotations_of(event: dict[str, Any]) -> dict[str, str]:
-    mentions = event.get("top_mentions", [])
-    return {"summary": shorten(printable(one_line(str(event["summary"]))), SUMMARY_CHARS),
-            "description": printable(str(event["summary"])),
-            "top_mentions": "\n".join(mention_entry(m) for m in mentions),
-            "links": "\n".join(href for href, _ in event_links(event)),
-            "evidence": printable(json.dumps(event.get("evidence", {}), ensure_ascii=False, sort_keys=True))}
+def annotations_of(page: Page) -> dict[str, str]:
+    event = page.event
+    return {"summary": shorten(printable(one_line(event.summary)), SUMMARY_CHARS),
+            "description": printable(event.summary),
+            "top_mentions": "\n".join(mention_entry(m) for m in event.top_mentions),
+            "links": "\n".join(href for href, _ in event_links(page)),
+            "evidence": printable(json.dumps(event.evidence, ensure_ascii=False, sort_keys=True))}
 
 
-def alert(event: dict[str, Any], now: datetime) -> dict[str, Any]:
-    at = datetime.fromisoformat(str(event["event_time"]))
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    urls = [href for href, _ in event_links(event)]  # generatorURL is a link in Alertmanager's UI
-    if event["action"] == "resolve":
+def alert(page: Page, now: datetime) -> dict[str, Any]:
+    at = page.event.event_time
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)  # parse refuses a naive time; one built in code may be
+    urls = [href for href, _ in event_links(page)]  # generatorURL is a link in Alertmanager's UI
+    if page.event.action == "resolve":
         ended = min(at, now)
         starts, ends = ended, ended  # Alertmanager keeps the earlier startsAt it already has
     else:
         starts, ends = at, max(now, at) + FIRING_FOR
-    body = {"labels": labels_of(event), "annotations": annotations_of(event),
+    body = {"labels": labels_of(page), "annotations": annotations_of(page),
             "startsAt": starts.isoformat(), "endsAt": ends.isoformat()}
     return {**body, "generatorURL": urls[0]} if urls else body
 
@@ -63,8 +64,8 @@ class AlertmanagerReceiver:
         self._secrets = (url, *(headers or {}).values())
         self._client = http.client(timeout_s, headers, transport)
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        return http.post(self._client, self._url, [alert(event, self._clock())], self._clock, self._secrets)
+    def send(self, page: Page) -> Outcome:
+        return http.post(self._client, self._url, [alert(page, self._clock())], self._clock, self._secrets)
 
     def close(self) -> None:
         self._client.close()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from alerts.notification.page import Page
 from alerts.notification.receivers.rate import RateBudget
 
 
@@ -34,6 +35,6 @@ class Receiver(Protocol):
     severities: frozenset[str]
     budget: RateBudget | None  # None: no rate limit of its own
 
-    def send(self, event: dict[str, Any]) -> Outcome: ...
+    def send(self, page: Page) -> Outcome: ...
 
     def close(self) -> None: ...

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from alerts.notification.page import Page
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
 
@@ -29,12 +30,12 @@ class JsonlReceiver:
         return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
             if path.exists() else []
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        if _identity(event) in self._written:
+    def send(self, page: Page) -> Outcome:
+        if page.identity in self._written:
             return Outcome.ok()
-        self._written.add(_identity(event))
+        self._written.add(page.identity)
         try:
-            self._file.write(json.dumps(event, ensure_ascii=False) + "\n")
+            self._file.write(json.dumps(page.to_json(), ensure_ascii=False) + "\n")
             self._file.flush()
         except OSError as error:
             return Outcome.retry(f"cannot write: {error.strerror}")

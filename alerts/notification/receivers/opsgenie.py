@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
+from alerts.notification.page import Page
 from alerts.notification.receivers import http
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
@@ -21,34 +22,37 @@ MESSAGE_CHARS, DESCRIPTION_CHARS, NOTE_CHARS, ALIAS_CHARS = 130, 15_000, 25_000,
 DETAIL_CHARS, TAG_CHARS = 1_000, 50
 
 
-def description(event: dict[str, Any]) -> str:
-    lines = [printable(str(event["summary"])), *[f"{link['text']}: {link['href']}" for link in page_links(event)], ""]
-    lines += [f"- {mention_entry(m)}" for m in event.get("top_mentions", [])]
-    lines += ["", "evidence: " + json.dumps(event.get("evidence", {}), ensure_ascii=False)]
+def description(page: Page) -> str:
+    event = page.event
+    lines = [printable(event.summary), *[f"{link['text']}: {link['href']}" for link in page_links(page)], ""]
+    lines += [f"- {mention_entry(m)}" for m in event.top_mentions]
+    lines += ["", "evidence: " + json.dumps(event.evidence, ensure_ascii=False)]
     return shorten("\n".join(lines), DESCRIPTION_CHARS)
 
 
-def details(event: dict[str, Any]) -> dict[str, str]:
+def details(page: Page) -> dict[str, str]:
     """Opsgenie's details are a flat map of strings: nested evidence goes in as JSON text."""
-    flat = {"brand": event.get("brand") or "", "rule": event["rule"], "severity": event["severity"],
-            "event_time": event["event_time"], "dedup_key": event["dedup_key"], "summary": event["summary"]}
-    for key, value in event.get("evidence", {}).items():
+    event = page.event
+    flat = {"brand": event.brand or "", "rule": event.rule, "severity": event.severity,
+            "event_time": event.event_time.isoformat(), "dedup_key": event.dedup_key, "summary": event.summary}
+    for key, value in event.evidence.items():
         flat[f"evidence.{key}"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    for rank, mention in enumerate(event.get("top_mentions", []), start=1):
+    for rank, mention in enumerate(event.top_mentions, start=1):
         flat[f"mention.{rank}"] = mention_entry(mention)
     return {printable(key): shorten(printable(str(value)), DETAIL_CHARS) for key, value in flat.items()}
 
 
-def create_body(event: dict[str, Any]) -> dict[str, Any]:
-    tags = ["luisterpost", event.get("brand") or "", event["rule"], event["severity"]]
-    return {"message": shorten(printable(one_line(str(event["summary"]))), MESSAGE_CHARS),
-            "alias": pager_key(str(event["dedup_key"]), ALIAS_CHARS), "description": description(event),
-            "priority": PRIORITY.get(event["severity"], "P3"), "details": details(event), "source": "luisterpost",
-            "entity": event.get("brand") or "", "tags": [tag[:TAG_CHARS] for tag in tags if tag]}
+def create_body(page: Page) -> dict[str, Any]:
+    event = page.event
+    tags = ["luisterpost", event.brand or "", event.rule, event.severity]
+    return {"message": shorten(printable(one_line(event.summary)), MESSAGE_CHARS),
+            "alias": pager_key(event.dedup_key, ALIAS_CHARS), "description": description(page),
+            "priority": PRIORITY.get(event.severity, "P3"), "details": details(page), "source": "luisterpost",
+            "entity": event.brand or "", "tags": [tag[:TAG_CHARS] for tag in tags if tag]}
 
 
-def close_path(event: dict[str, Any]) -> str:
-    alias = pager_key(str(event["dedup_key"]), ALIAS_CHARS)
+def close_path(page: Page) -> str:
+    alias = pager_key(page.event.dedup_key, ALIAS_CHARS)
     return f"/v2/alerts/{quote(alias, safe='')}/close"  # our keys hold "/" and ":": encode them all
 
 
@@ -61,12 +65,12 @@ class OpsgenieReceiver:
         self._secrets = (api_key, url) if url != DEFAULT_URL else (api_key,)
         self._client = http.client(timeout_s, {"Authorization": f"GenieKey {api_key}"}, transport)
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        if event["action"] == "resolve":
-            note = {"source": "luisterpost", "note": shorten(printable(str(event["summary"])), NOTE_CHARS)}
-            return http.post(self._client, self._base + close_path(event), note, self._clock, self._secrets,
+    def send(self, page: Page) -> Outcome:
+        if page.event.action == "resolve":
+            note = {"source": "luisterpost", "note": shorten(printable(page.event.summary), NOTE_CHARS)}
+            return http.post(self._client, self._base + close_path(page), note, self._clock, self._secrets,
                              params={"identifierType": "alias"})
-        return http.post(self._client, self._base + "/v2/alerts", create_body(event), self._clock,
+        return http.post(self._client, self._base + "/v2/alerts", create_body(page), self._clock,
                          self._secrets)
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from alerts.notification.page import Page
 from alerts.notification.receivers import http
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
@@ -17,22 +18,23 @@ RATE_PER_MINUTE = 120  # per routing key, PagerDuty's documented figure
 SUMMARY_CHARS, KEY_CHARS = 1024, 255
 
 
-def links(event: dict[str, Any]) -> list[dict[str, str]]:
+def links(page: Page) -> list[dict[str, str]]:
     """PagerDuty shows links[].href as a link to click: only http(s) URLs go there."""
-    return [{"href": href, "text": text} for href, text in event_links(event)]
+    return [{"href": href, "text": text} for href, text in event_links(page)]
 
 
-def enqueue_body(event: dict[str, Any], routing_key: str) -> dict[str, Any]:
-    dedup_key = pager_key(str(event["dedup_key"]), KEY_CHARS)
-    if event["action"] == "resolve":
+def enqueue_body(page: Page, routing_key: str) -> dict[str, Any]:
+    event = page.event
+    dedup_key = pager_key(event.dedup_key, KEY_CHARS)
+    if event.action == "resolve":
         return {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}
-    details = {"summary": event["summary"], "action": event["action"], "dedup_key": event["dedup_key"],
-               "evidence": event.get("evidence", {}), "top_mentions": event.get("top_mentions", [])}
-    payload = {"summary": shorten(printable(one_line(str(event["summary"]))), SUMMARY_CHARS), "source": "luisterpost",
-               "severity": event["severity"], "timestamp": event["event_time"], "component": event["rule"],
-               "group": event.get("brand") or "", "class": event["rule"], "custom_details": printable_tree(details)}
+    details = {"summary": event.summary, "action": event.action, "dedup_key": event.dedup_key,
+               "evidence": event.evidence, "top_mentions": event.top_mentions}
+    payload = {"summary": shorten(printable(one_line(event.summary)), SUMMARY_CHARS), "source": "luisterpost",
+               "severity": event.severity, "timestamp": event.event_time.isoformat(), "component": event.rule,
+               "group": event.brand or "", "class": event.rule, "custom_details": printable_tree(details)}
     return {"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup_key,
-            "payload": payload, "links": links(event), "client": "Luisterpost"}
+            "payload": payload, "links": links(page), "client": "Luisterpost"}
 
 
 class PagerDutyReceiver:
@@ -45,8 +47,8 @@ class PagerDutyReceiver:
         self._secrets = (routing_key, url) if url != DEFAULT_URL else (routing_key,)  # a proxy's may hold a token
         self._client = http.client(timeout_s, transport=transport)
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        body = enqueue_body(event, self._routing_key)
+    def send(self, page: Page) -> Outcome:
+        body = enqueue_body(page, self._routing_key)
         return http.post(self._client, self._url, body, self._clock, self._secrets)
 
     def close(self) -> None:

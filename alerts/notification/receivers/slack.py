@@ -4,10 +4,10 @@ mentions with links, for the webcare channel. The webhook URL is the secret: nev
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 
+from alerts.notification.page import Page
 from alerts.notification.receivers import http
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
@@ -44,13 +44,14 @@ def link(url: object, label: str) -> str:
     return f"<{href}|{escape(label)}>"
 
 
-def message(event: dict[str, Any]) -> dict[str, str]:
-    mark = MARKS.get(event["action"], escape(str(event["action"])))
-    summary = shorten(one_line(str(event["summary"])), SUMMARY_CHARS)
-    lines = [f"*{mark}* {escape(str(event['severity']).upper())} `{escape(str(event['rule']))}` "
-             f"{escape(str(event.get('brand') or ''))}: {escape(summary)}"]
-    lines += [link(page["href"], page["text"]) for page in page_links(event)]
-    for mention in event.get("top_mentions", [])[:MENTIONS]:
+def message(page: Page) -> dict[str, str]:
+    event = page.event
+    mark = MARKS.get(event.action, escape(event.action))
+    summary = shorten(one_line(event.summary), SUMMARY_CHARS)
+    lines = [f"*{mark}* {escape(event.severity.upper())} `{escape(event.rule)}` "
+             f"{escape(event.brand or '')}: {escape(summary)}"]
+    lines += [link(own["href"], own["text"]) for own in page_links(page)]
+    for mention in event.top_mentions[:MENTIONS]:
         lines.append("• " + link(mention.get("url"), one_line(mention_line(mention))))
     return {"text": "\n".join(lines)}
 
@@ -63,8 +64,8 @@ class SlackReceiver:
         self._url, self._clock = url, clock
         self._client = http.client(timeout_s, transport=transport)
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        return http.post(self._client, self._url, message(event), self._clock, (self._url,))
+    def send(self, page: Page) -> Outcome:
+        return http.post(self._client, self._url, message(page), self._clock, (self._url,))
 
     def close(self) -> None:
         self._client.close()

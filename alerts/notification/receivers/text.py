@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from alerts.notification.page import Page
 from alerts.notification.receivers.redact import Redactor
 
 ELLIPSIS = "…"
@@ -102,10 +103,10 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return Redactor(secrets).redact(text)
 
 
-def page_links(event: dict[str, Any]) -> list[dict[str, str]]:
-    """The event's own links (notify puts the incident page first), http(s) only, text printable."""
+def page_links(page: Page) -> list[dict[str, str]]:
+    """The page's links (the incident page first), http(s) only, text printable."""
     found = []
-    for item in event.get("links") or []:
+    for item in page.links or []:
         href = safe_url(item.get("href")) if isinstance(item, dict) else None
         if href is not None:
             found.append({"href": href, "text": shorten(printable(one_line(str(item.get("text") or href))), 200)})
@@ -121,11 +122,11 @@ def mention_line(mention: dict[str, Any], excerpt_chars: int = 160) -> str:
     return f"{author} ({followers:,} followers){' ' + labels if labels else ''}: {excerpt}"
 
 
-def event_links(event: dict[str, Any], text_chars: int = 200) -> list[tuple[str, str]]:
+def event_links(page: Page, text_chars: int = 200) -> list[tuple[str, str]]:
     """(href, text) for every link a page carries: the event's own `links` first (the incident page),
     then each top mention's URL. Only http(s) URLs become links."""
-    found = [(link["href"], shorten(link["text"], text_chars)) for link in page_links(event)]
-    for mention in event.get("top_mentions") or []:
+    found = [(link["href"], shorten(link["text"], text_chars)) for link in page_links(page)]
+    for mention in page.event.top_mentions or []:
         href = safe_url(mention.get("url")) if isinstance(mention, dict) else None
         if href is not None:
             found.append((href, shorten(printable(mention_line(mention, 80)), text_chars)))

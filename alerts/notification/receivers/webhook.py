@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
+from alerts.notification.page import Page
 from alerts.notification.receivers import http
 from alerts.notification.receivers.base import Outcome
 from alerts.notification.receivers.rate import RateBudget
@@ -22,8 +21,8 @@ class WebhookReceiver:
         self._secrets = (url, *headers.values())
         self._client = http.client(timeout_s, headers, transport)
 
-    def send(self, event: dict[str, Any]) -> Outcome:
-        return http.post(self._client, self._url, event, self._clock, self._secrets)
+    def send(self, page: Page) -> Outcome:
+        return http.post(self._client, self._url, page.to_json(), self._clock, self._secrets)
 
     def close(self) -> None:
         self._client.close()
