@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="leave out the real sets in shared/data (train on the written corpus and posts)")
     train.add_argument("--corpus-share", type=float, default=1.0,
                        help="the share of the template corpus's train rows to keep (0..1): less template, more real")
+    train.add_argument("--per-source", type=int, metavar="N",
+                       help="draw every source's train rows to N, so that no source's label prior dominates")
+    train.add_argument("--no-headline-stance", action="store_true",
+                       help="train no stance on the news headlines (their neutral stance is assumed, not annotated)")
     train.add_argument("--extra-csv", type=Path, action="append", default=[], metavar="FILE",
                        help="more labelled rows (text, parent_text, stance, sentiment), such as `labels export`")
     silence_cli.add_parser(commands)
@@ -232,7 +236,8 @@ def _train(args: argparse.Namespace) -> int:
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
                         init=args.init, select_on=args.select_on, heads_only=args.heads_only)
     frame = training_data(with_real=not args.corpus_only, data=environment().shared_data,
-                          corpus_share=args.corpus_share)
+                          corpus_share=args.corpus_share, per_source=args.per_source,
+                          headline_stance=not args.no_headline_stance)
     if args.extra_csv:
         import pandas as pd
 

@@ -160,9 +160,20 @@ def written_posts() -> pd.DataFrame:
                          "split": [post.split for post in posts]}, columns=list(COLUMNS))
 
 
-def training_data(with_real: bool = True, data: Path | None = None, corpus_share: float = 1.0) -> pd.DataFrame:
+def balance_sources(frame: pd.DataFrame, per_source: int, seed: int = SEED) -> pd.DataFrame:
+    """Every source's train rows drawn to `per_source` (a small source repeated, a large one thinned), so that
+    no source outweighs another; dev and test rows are kept as they are."""
+    train = frame[frame["split"] == "train"]
+    drawn = [rows.sample(n=per_source, replace=len(rows) < per_source, random_state=seed)
+             for _, rows in train.groupby("source", sort=True)]
+    return pd.concat([*drawn, frame[frame["split"] != "train"]], ignore_index=True)
+
+
+def training_data(with_real: bool = True, data: Path | None = None, corpus_share: float = 1.0,
+                  per_source: int | None = None, headline_stance: bool = True) -> pd.DataFrame:
     """The template corpus (its train rows subsampled to `corpus_share`), the written posts and, unless
-    `with_real` is off, the real sets."""
+    `with_real` is off, the real sets; `per_source` draws every source's train rows to that many;
+    without `headline_stance` the headlines carry no stance (their "neutral" is ours, not annotated)."""
     templated = corpus()
     if corpus_share < 1.0:
         train = templated[templated["split"] == "train"]
@@ -171,7 +182,10 @@ def training_data(with_real: bool = True, data: Path | None = None, corpus_share
     frames = [templated, written_posts()]
     if with_real:
         frames.append(real_sets(data))
-    return pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    frame = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
+    if not headline_stance:
+        frame.loc[frame["source"] == "ecosent-headlines", "stance"] = ""
+    return balance_sources(frame, per_source) if per_source else frame
 
 
 def posts_of(frame: pd.DataFrame) -> list[Post]:

@@ -105,3 +105,30 @@ def test_every_real_source_has_train_and_dev_rows() -> None:
     for source in REAL_SETS:
         splits = set(frame.loc[frame["source"] == source, "split"])
         assert splits == {"train", "dev"}, source
+
+
+def test_balanced_sources_each_bring_as_many_train_rows_and_keep_their_dev_rows() -> None:
+    from classify.training.datasets import balance_sources
+
+    frame = pd.DataFrame({"text": [f"t{i}" for i in range(130)],
+                          "source": ["corpus"] * 100 + ["tweets"] * 20 + ["corpus"] * 10,
+                          "split": ["train"] * 120 + ["dev"] * 10})
+    balanced = balance_sources(frame, per_source=50)
+    train = balanced[balanced["split"] == "train"]
+    assert train.groupby("source").size().to_dict() == {"corpus": 50, "tweets": 50}
+    assert set(train.loc[train["source"] == "tweets", "text"]) == {f"t{i}" for i in range(100, 120)}  # repeated
+    assert train.loc[train["source"] == "corpus", "text"].is_unique  # thinned, not repeated
+    assert sorted(balanced.loc[balanced["split"] == "dev", "text"]) == sorted(f"t{i}" for i in range(120, 130))
+
+
+def test_headlines_can_be_left_without_a_stance(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from classify.training import datasets
+
+    monkeypatch.setattr(datasets, "corpus", lambda: pd.DataFrame(columns=list(datasets.COLUMNS)))
+    monkeypatch.setattr(datasets, "written_posts", lambda: pd.DataFrame(columns=list(datasets.COLUMNS)))
+    with_stance = datasets.training_data(data=data)
+    without = datasets.training_data(data=data, headline_stance=False)
+    headlines = with_stance["source"] == "ecosent-headlines"
+    assert set(with_stance.loc[headlines, "stance"]) == {"neutral"}
+    assert set(without.loc[without["source"] == "ecosent-headlines", "stance"]) == {""}
+    assert (without.loc[without["source"] == "ecosent-headlines", "sentiment"] != "").all()  # the tone stays
