@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from ingest.mention import Invalid, decode, parse_time
-from ingest.untrusted import unsendable
+from ingest.mention import Invalid, parse_time, read_record
 
 Action = Literal["trigger", "update", "resolve"]
 Severity = Literal["critical", "error", "warning", "info"]  # PagerDuty's four
@@ -56,24 +55,13 @@ class IncidentEvent:
     def parse(cls, value: bytes | None) -> IncidentEvent | Invalid:
         """Never raises: a list as severity must not fail deep in a receiver, on every re-read."""
         try:
-            document = decode(value)
-            if isinstance(document, Invalid):
-                return Invalid(f"not an incident event: {document.reason}", KIND)
-            return cls._checked(document)
+            read = read_record(value, _Event, "not an incident event", KIND)
+            return read if isinstance(read, Invalid) else cls._checked(*read)
         except Exception as error:  # noqa: BLE001 - the contract is "never raises"; keep the record
             return Invalid(f"not an incident event: unreadable ({type(error).__name__})", KIND)
 
     @classmethod
-    def _checked(cls, document: dict[str, Any]) -> IncidentEvent | Invalid:
-        unfit = unsendable(document)
-        if unfit is not None:
-            return Invalid(f"not an incident event: {unfit}", KIND)
-        try:
-            checked = _Event.model_validate(document)
-        except ValidationError as error:
-            problem = error.errors()[0]
-            key = ".".join(str(part) for part in problem["loc"])
-            return Invalid(f"not an incident event: {key}: {problem['msg']}"[:200], KIND)
+    def _checked(cls, document: dict[str, Any], checked: _Event) -> IncidentEvent | Invalid:
         moment = parse_time(checked.event_time)
         if isinstance(moment, Invalid):
             return Invalid(f"not an incident event: event_time: {checked.event_time[:40]!r} is not an "

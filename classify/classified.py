@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from classify.serving.model import Classification
-from ingest.mention import Invalid, Mention, arithmetic_problem, decode, parse_time
-from ingest.untrusted import unsendable
+from ingest.mention import Invalid, Mention, arithmetic_problem, parse_time, read_record
 
 KIND = "not_classified"  # the DLQ reason label detect has always used for these
 
@@ -82,24 +81,13 @@ class ClassifiedMention:
     def parse(cls, value: bytes | None) -> ClassifiedMention | Invalid:
         """Never raises: anyone who can write to `mentions.classified` can write anything there."""
         try:
-            document = decode(value)
-            if isinstance(document, Invalid):
-                return Invalid(f"not a classified mention: {document.reason}", KIND)
-            return cls._checked(document)
+            read = read_record(value, _Classified, "not a classified mention", KIND)
+            return read if isinstance(read, Invalid) else cls._checked(*read)
         except Exception as error:  # noqa: BLE001 - the contract is "never raises"; keep the record
             return Invalid(f"not a classified mention: unreadable ({type(error).__name__})", KIND)
 
     @classmethod
-    def _checked(cls, document: dict[str, Any]) -> ClassifiedMention | Invalid:
-        unfit = unsendable(document)
-        if unfit is not None:
-            return Invalid(f"not a classified mention: {unfit}", KIND)
-        try:
-            checked = _Classified.model_validate(document)
-        except ValidationError as error:
-            problem = error.errors()[0]
-            key = ".".join(str(part) for part in problem["loc"])
-            return Invalid(f"not a classified mention: {key}: {problem['msg']}"[:200], KIND)
+    def _checked(cls, document: dict[str, Any], checked: _Classified) -> ClassifiedMention | Invalid:
         moment = parse_time(checked.created_at)
         if isinstance(moment, Invalid):
             return moment

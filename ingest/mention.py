@@ -7,11 +7,11 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
-from ingest.untrusted import MAX_LANG_CHARS, Limits, identity_problem, scrub
+from ingest.untrusted import MAX_LANG_CHARS, Limits, identity_problem, scrub, unsendable
 
 Platform = Literal["linkedin", "x", "facebook", "instagram", "tiktok", "reddit", "youtube",
                    "trustpilot", "forum", "news", "review", "other"]
@@ -147,6 +147,27 @@ def decode(value: bytes | None) -> dict[str, Any] | Invalid:
     if not isinstance(document, dict):
         return Invalid(f"expected a JSON object, got a JSON {type(document).__name__}", "not_json")
     return document
+
+
+Checked = TypeVar("Checked", bound=BaseModel)
+
+
+def read_record(value: bytes | None, model: type[Checked], what: str, kind: str
+                ) -> tuple[dict[str, Any], Checked] | Invalid:
+    """A downstream topic's record: decoded, free of lone surrogates (UTF-8 cannot write them back) and
+    checked against `model`; every refusal is an `Invalid` that starts with `what` and carries `kind`."""
+    document = decode(value)
+    if isinstance(document, Invalid):
+        return Invalid(f"{what}: {document.reason}", kind)
+    unfit = unsendable(document)
+    if unfit is not None:
+        return Invalid(f"{what}: {unfit}", kind)
+    try:
+        return document, model.model_validate(document)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        key = ".".join(str(part) for part in problem["loc"])
+        return Invalid(f"{what}: {key}: {problem['msg']}"[:200], kind)
 
 
 def _first_problem(error: ValidationError) -> Invalid:
