@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 
@@ -71,7 +72,31 @@ def semeval_restaurants(data: Path) -> pd.DataFrame:
                                            "neutral": "neutral", "none": "neutral"})
     sentiment = raw["sentence_polarity"].map({"negative": "negative", "positive": "positive",
                                               "neutral": "neutral", "none": "neutral"})
-    return _frame(raw["text"], stance=stance, sentiment=sentiment, source="semeval2016-restaurants")
+    sentences = _frame(raw["text"], stance=stance, sentiment=sentiment, source="semeval2016-restaurants")
+    return pd.concat([sentences, semeval_reviews(data)], ignore_index=True)
+
+
+def semeval_reviews(data: Path) -> pd.DataFrame:
+    """The same reviews read whole (the text-level file): a review whose every opinion is positive is
+    praise, every opinion negative a complaint; mixed ones are left out, since their verdict is not
+    annotated. Only the sentences in the train split are kept, so no development sentence is trained on
+    inside a review; every whole review is a train row."""
+    path = data / "semeval2016-absa-nl-restaurants-train" / "restaurants_dutch_training_textlevel.xml"
+    if not path.is_file():
+        return pd.DataFrame(columns=list(COLUMNS))
+    rows = []
+    for review in ElementTree.parse(path).getroot().iter("Review"):
+        polarities = {opinion.get("polarity") for opinion in review.iter("Opinion")} & {"positive", "negative"}
+        if len(polarities) != 1:
+            continue
+        kept = [text for text in ((sentence.findtext("text") or "").strip() for sentence in review.iter("sentence"))
+                if text and dev_by_hash(text) == "train"]
+        if kept:
+            positive = polarities == {"positive"}
+            rows.append({"text": " ".join(kept), "parent_text": "", "stance": "praise" if positive else "complaint",
+                         "sentiment": "positive" if positive else "negative", "abuse": -1,
+                         "source": "semeval2016-restaurants", "split": "train"})
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def political_tweets(data: Path) -> pd.DataFrame:

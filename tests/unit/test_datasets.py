@@ -132,3 +132,26 @@ def test_headlines_can_be_left_without_a_stance(data: Path, monkeypatch: pytest.
     assert set(with_stance.loc[headlines, "stance"]) == {"neutral"}
     assert set(without.loc[without["source"] == "ecosent-headlines", "stance"]) == {""}
     assert (without.loc[without["source"] == "ecosent-headlines", "sentiment"] != "").all()  # the tone stays
+
+
+def _review(rid: str, sentences: list[str], polarities: list[str]) -> str:
+    texts = "".join(f'<sentence id="{rid}:{i}"><text>{text}</text></sentence>' for i, text in enumerate(sentences))
+    opinions = "".join(f'<Opinion category="FOOD#QUALITY" polarity="{polarity}"/>' for polarity in polarities)
+    return f'<Review rid="{rid}"><sentences>{texts}</sentences><Opinions>{opinions}</Opinions></Review>'
+
+
+def test_whole_reviews_train_their_verdict_without_a_development_sentence(data: Path) -> None:
+    in_dev = next(f"Het toetje nummer {i} was op." for i in range(200)
+                  if dev_by_hash(f"Het toetje nummer {i} was op.") == "dev")
+    reviews = [_review("praised", ["Heerlijk gegeten.", in_dev, "Wij komen terug!"], ["positive", "positive"]),
+               _review("blamed", ["Koud eten.", "Nooit meer."], ["negative", "neutral"]),
+               _review("mixed", ["Lekker eten.", "Trage bediening."], ["positive", "negative"])]
+    xml = f"<Reviews>{''.join(reviews)}</Reviews>"
+    (data / "semeval2016-absa-nl-restaurants-train" / "restaurants_dutch_training_textlevel.xml").write_text(xml)
+    frame = real_sets(data, ("semeval2016-restaurants",)).set_index("text")
+    assert frame.loc["Heerlijk gegeten. Wij komen terug!", ["stance", "sentiment", "split"]].tolist() == [
+        "praise", "positive", "train"]
+    assert frame.loc["Koud eten. Nooit meer.", ["stance", "sentiment", "split"]].tolist() == [
+        "complaint", "negative", "train"]
+    assert not frame.index.str.contains("Trage bediening").any()  # mixed: its verdict is not annotated
+    assert not frame.index.str.contains(in_dev, regex=False).any()
