@@ -7,8 +7,9 @@ Rows:
 - `dev`: the development split of each real training source (`classify/training/datasets.py`, split by a
   hash of the text), of the corpus and of the written posts (`classify/corpus/posts/`). Every model
   choice is made on the real rows; the written ones are a guard.
-- `heldout`: `shared/data/heldout/` (evaluation only) and the test splits of the corpus and the written
-  posts. Choose nothing on them: while choosing, run with `--splits dev`, which never reads `heldout/`.
+- `heldout`: `shared/data/heldout/` (evaluation only) and the test splits of the corpus, the written
+  posts and the app reviews (`classify/corpus/real/app-reviews/`). Choose nothing on them: while
+  choosing, run with `--splits dev`, which never reads `heldout/`.
 
 DBRD's reviews are long; `--dbrd N` scores a fixed sample of N (0: all 2,224).
 """
@@ -25,7 +26,7 @@ import pandas as pd
 from classify.network.registry import DEFAULT_MODEL, load_classifier, model_directory
 from classify.network.transformer import ModelCard
 from classify.serving.model import Classification, Classifier
-from classify.training.datasets import CORPUS_DIR, real_sets, shared_data_dir
+from classify.training.datasets import CORPUS_DIR, app_reviews, real_sets, shared_data_dir
 from classify.training.datasets import written_posts as written
 from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all, posts_of
@@ -78,6 +79,8 @@ def _read(path: Path) -> pd.DataFrame:
 def heldout_sets(dbrd: int) -> list[Scored]:
     heldout = shared_data_dir() / "heldout"
     sets = [Scored("corpus", "test", _gold(_read(CORPUS_DIR / "test.csv"))), written_posts("test")]
+    apps = app_reviews(shared_data_dir())
+    sets.append(Scored("app-reviews", "test", _gold(apps[apps["split"] == "test"])))
     for name in ("semeval_nl_restaurants_test", "political_tweets_nl_test", "ecosent_nl_gold"):
         sets.append(Scored(name, "heldout", _gold(_read(heldout / f"{name}.csv"))))
     reviews = _read(heldout / "dbrd_test.csv")

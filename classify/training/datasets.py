@@ -156,12 +156,41 @@ def subtitles(data: Path) -> pd.DataFrame:
                   sentiment=labels["sentiment"], source="xed-subtitles", salt="xed-subtitles:")
 
 
+APP_REVIEWS_DIR = CORPUS_DIR / "real" / "app-reviews"
+
+
+def split_three_ways(key: str) -> str:
+    """70/15/15 train/dev/test by a hash of `key`: a set whose test split lives beside it."""
+    bucket = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") / 2**32
+    return "test" if bucket < DEV_SHARE else "dev" if bucket < 2 * DEV_SHARE else "train"
+
+
+def app_reviews(data: Path, directory: Path = APP_REVIEWS_DIR) -> pd.DataFrame:
+    """Real Google Play reviews of Dutch apps (MIT, `corpus/real/app-reviews/SOURCE.md`) with the team's hand
+    labels; a review without them is left out. Split 70/15/15 by review id: the test split is never trained on
+    and is reported beside the held-out sets."""
+    reviews_path, labels_path = directory / "reviews.csv", directory / "labels.csv"
+    if not reviews_path.is_file() or not labels_path.is_file():
+        raise ConfigError(f"the app reviews are missing: {directory} (reviews.csv and labels.csv)")
+    reviews = pd.read_csv(reviews_path, dtype=str, keep_default_na=False)
+    labels = pd.read_csv(labels_path, dtype=str, keep_default_na=False).drop_duplicates("id").set_index("id")
+    reviews = reviews[reviews["id"].isin(labels.index)]
+    frame = pd.DataFrame({"text": reviews["text"].str.strip(), "parent_text": "",
+                          "stance": reviews["id"].map(labels["stance"]),
+                          "sentiment": reviews["id"].map(labels["sentiment"]),
+                          "abuse": reviews["id"].map(labels["abuse"]).map({"0": 0, "1": 1}).fillna(-1).astype(int),
+                          "source": "app-reviews", "split": reviews["id"].map(split_three_ways)})
+    known = frame["stance"].isin(STANCES) & frame["sentiment"].isin(SENTIMENTS) & (frame["text"] != "")
+    return frame[known].drop_duplicates("text").reset_index(drop=True)
+
+
 REAL_SETS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "semeval2016-restaurants": semeval_restaurants,
     "political-tweets": political_tweets,
     "ecosent-headlines": econ_headlines,
     "imsypp-hate-speech": hate_speech,
     "xed-subtitles": subtitles,
+    "app-reviews": app_reviews,
 }
 
 

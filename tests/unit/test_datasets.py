@@ -104,7 +104,8 @@ def test_every_real_source_has_train_and_dev_rows() -> None:
     frame = real_sets()
     for source in REAL_SETS:
         splits = set(frame.loc[frame["source"] == source, "split"])
-        assert splits == {"train", "dev"}, source
+        # the shared sets' test splits are in heldout/; the app reviews keep theirs beside them
+        assert splits == ({"train", "dev", "test"} if source == "app-reviews" else {"train", "dev"}), source
 
 
 def test_balanced_sources_each_bring_as_many_train_rows_and_keep_their_dev_rows() -> None:
@@ -155,3 +156,28 @@ def test_whole_reviews_train_their_verdict_without_a_development_sentence(data: 
         "complaint", "negative", "train"]
     assert not frame.index.str.contains("Trage bediening").any()  # mixed: its verdict is not annotated
     assert not frame.index.str.contains(in_dev, regex=False).any()
+
+
+def test_app_reviews_train_their_hand_labels_and_keep_a_test_split(tmp_path: Path) -> None:
+    from classify.training.datasets import app_reviews, split_three_ways
+
+    ids = [f"gp:review{i}" for i in range(400)]
+    pd.DataFrame({"id": ids, "app_id": "nl.app", "rating": "1",
+                  "text": [f"De app crasht na update {i}" for i in range(400)]}).to_csv(tmp_path / "reviews.csv",
+                                                                                        index=False)
+    labelled = ids[:300]  # a review without hand labels is not trained on: its stars alone are too noisy
+    pd.DataFrame({"id": labelled, "stance": "complaint", "sentiment": "negative",
+                  "abuse": "0"}).to_csv(tmp_path / "labels.csv", index=False)
+    frame = app_reviews(tmp_path, tmp_path)
+    assert len(frame) == 300
+    assert set(frame["stance"]) == {"complaint"} and set(frame["abuse"]) == {0}
+    assert frame["split"].value_counts().to_dict().keys() == {"train", "dev", "test"}
+    # the split follows the review id, so a review stays in its split whatever else is added
+    assert frame["split"].tolist() == [split_three_ways(i) for i in labelled]
+
+
+def test_missing_app_reviews_name_the_folder(tmp_path: Path) -> None:
+    from classify.training.datasets import app_reviews
+
+    with pytest.raises(ConfigError, match="app reviews are missing"):
+        app_reviews(tmp_path, tmp_path / "app-reviews")

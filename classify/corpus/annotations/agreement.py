@@ -2,7 +2,8 @@
 
 Joins `imsypp_labels.csv` / `xed_labels.csv` (A) with `second_pass_labels.csv` (B) on `key`, and the
 written posts (`../posts/*.yaml`, A: their writers) with the blind second pass on a sample of 200 from
-each writer (`../posts/second_pass/{a,b}-labels-B.yaml`) on `id`, and
+each writer (`../posts/second_pass/{a,b}-labels-B.yaml`) on `id`, the real app reviews
+(`../real/app-reviews/labels.csv`) with their blind second pass on 200 (`second_pass/labels.csv`), and
 prints, per set and per head (stance, sentiment): the number of items, raw agreement, Cohen's kappa
 and a confusion table (rows A, columns B).
 
@@ -25,8 +26,10 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SETS: dict[str, str] = {"imsypp": "imsypp_labels.csv", "xed": "xed_labels.csv",
-                        "posts-a": "a", "posts-b": "b"}  # the written posts: by writer prefix
+                        "posts-a": "a", "posts-b": "b",  # the written posts: by writer prefix
+                        "app-reviews": "app-reviews"}  # real app reviews: ../real/app-reviews/
 POSTS = HERE.parent / "posts"
+APP_REVIEWS = HERE.parent / "real" / "app-reviews"
 HEADS: dict[str, list[str]] = {
     "stance": ["complaint", "defense", "praise", "neutral"],
     "sentiment": ["negative", "neutral", "positive"],
@@ -63,10 +66,23 @@ def load_post_pairs(prefix: str) -> pd.DataFrame:
     return pairs.rename(columns={"id": "key"})
 
 
+def load_app_review_pairs() -> pd.DataFrame:
+    """The app reviews' labels (A) beside the blind second pass on 200 of them (B), keyed by review id."""
+    a = pd.read_csv(APP_REVIEWS / "labels.csv", dtype=str, keep_default_na=False)
+    b = pd.read_csv(APP_REVIEWS / "second_pass" / "labels.csv", dtype=str, keep_default_na=False)
+    cols = ["id", *HEADS, "abuse"]
+    pairs = a[cols].merge(b[cols], on="id", suffixes=("_A", "_B"), validate="one_to_one")
+    if len(pairs) != len(b):
+        sys.exit(f"app-reviews: {len(b) - len(pairs)} second-pass ids are not in labels.csv")
+    return pairs.rename(columns={"id": "key"})
+
+
 def load_pairs(set_name: str) -> pd.DataFrame:
     """A's and B's labels for one set, inner-joined on key (columns key, <head>_A, <head>_B)."""
     if set_name.startswith("posts-"):
         return load_post_pairs(SETS[set_name])
+    if set_name == "app-reviews":
+        return load_app_review_pairs()
     a = pd.read_csv(HERE / SETS[set_name], dtype=str, keep_default_na=False)
     b = pd.read_csv(HERE / "second_pass_labels.csv", dtype=str, keep_default_na=False)
     b = b[b["set"] == set_name]
@@ -97,7 +113,7 @@ def main() -> None:
     tables: list[str] = []
     for set_name in SETS:
         pairs = load_pairs(set_name)
-        heads = {**HEADS, "abuse": ["0", "1"]} if set_name.startswith("posts-") else HEADS
+        heads = {**HEADS, "abuse": ["0", "1"]} if set_name.startswith(("posts-", "app-")) else HEADS
         for head, labels in heads.items():
             a, b = pairs[f"{head}_A"], pairs[f"{head}_B"]
             summary.append({
