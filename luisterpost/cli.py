@@ -72,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
                             "or all of them")
     train.add_argument("--heads-only", action="store_true", help="with --init: keep its blocks, retrain only the heads")
     train.add_argument("--max-length", type=int, default=96)
+    train.add_argument("--lr-scale", type=float, default=1.0,
+                       help="multiply the blocks' and the heads' learning rates (below 1: a gentler step from --init)")
     train.add_argument("--seed", type=int, default=13)
     train.add_argument("--corpus-only", action="store_true",
                        help="leave out the real sets in shared/data (train on the written corpus and posts)")
@@ -234,7 +236,8 @@ def _train(args: argparse.Namespace) -> int:
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,
-                        init=args.init, select_on=args.select_on, heads_only=args.heads_only)
+                        init=args.init, select_on=args.select_on, heads_only=args.heads_only,
+                        layer_lr=Settings.layer_lr * args.lr_scale, head_lr=Settings.head_lr * args.lr_scale)
     frame = training_data(with_real=not args.corpus_only, data=environment().shared_data,
                           corpus_share=args.corpus_share, per_source=args.per_source,
                           headline_stance=not args.no_headline_stance)
