@@ -470,7 +470,8 @@ def model_card_text(card: ModelCard) -> str:
              "labels by `classify/training/datasets.py` (SemEval-2016 restaurant reviews: research use; "
              "political tweets:",
              "no licence stated; EcoSent headlines: MIT; IMSyPP hate speech: no licence stated). Check those",
-             "terms before commercial use.", xed_line(training), "Never used: anything in `shared/data/heldout/`.", "",
+             "terms before commercial use.", xed_line(training), *app_reviews_lines(training),
+             "Never used: anything in `shared/data/heldout/`.", "",
              "## Development scores", "", "```", json.dumps({"all_dev": _macro(training.get("dev")),
                                                            "corpus_dev": _macro(training.get("dev_corpus")),
                                                            "real_dev": _macro(training.get("dev_real"))},
@@ -487,6 +488,14 @@ def xed_line(training: dict[str, Any]) -> str:
         return ("`xed-subtitles`: XED's Dutch subtitle lines (CC BY 4.0) with the team's own stance and sentiment "
                 "labels (`classify/corpus/annotations/`); XED's projected emotions are not used.")
     return "Not used: the XED projected emotions (subtitles, labels projected from English)."
+
+
+def app_reviews_lines(training: dict[str, Any]) -> list[str]:
+    """What the card says of the app reviews, when they trained the model."""
+    if "app-reviews" not in training.get("rows", {}).get("train", {}):
+        return []
+    return ["`app-reviews`: real Google Play reviews of Dutch apps (MIT, `classify/corpus/real/app-reviews/`) with "
+            "the team's hand labels; their test split is never trained on."]
 
 
 def _macro(report: dict[str, Any] | None) -> dict[str, float] | None:

@@ -3,7 +3,7 @@
 Joins `imsypp_labels.csv` / `xed_labels.csv` (A) with `second_pass_labels.csv` (B) on `key`, and the
 written posts (`../posts/*.yaml`, A: their writers) with the blind second pass on a sample of 200 from
 each writer (`../posts/second_pass/{a,b}-labels-B.yaml`) on `id`, the real app reviews
-(`../real/app-reviews/labels.csv`) with their blind second pass on 200 (`second_pass/labels.csv`), and
+(`../real/app-reviews/labels.csv`) with their blind second passes (`second_pass/labels*.csv`), and
 prints, per set and per head (stance, sentiment): the number of items, raw agreement, Cohen's kappa
 and a confusion table (rows A, columns B).
 
@@ -67,9 +67,10 @@ def load_post_pairs(prefix: str) -> pd.DataFrame:
 
 
 def load_app_review_pairs() -> pd.DataFrame:
-    """The app reviews' labels (A) beside the blind second pass on 200 of them (B), keyed by review id."""
+    """The app reviews' labels (A) beside the blind second passes on samples of them (B), keyed by review id."""
     a = pd.read_csv(APP_REVIEWS / "labels.csv", dtype=str, keep_default_na=False)
-    b = pd.read_csv(APP_REVIEWS / "second_pass" / "labels.csv", dtype=str, keep_default_na=False)
+    b = pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False)
+                   for path in sorted((APP_REVIEWS / "second_pass").glob("labels*.csv"))], ignore_index=True)
     cols = ["id", *HEADS, "abuse"]
     pairs = a[cols].merge(b[cols], on="id", suffixes=("_A", "_B"), validate="one_to_one")
     if len(pairs) != len(b):
