@@ -3,11 +3,14 @@
 `python bench/shortcuts.py` fits a probe (`classify/training/shortcuts.py`) on the training split of the corpus
 plus the real sets, per head, on surface features (length, punctuation, capitals, emoji, links, reply
 or not), on the source id alone, and on both; and on the corpus alone with surface features (its
-templates). Each probe's cross-validated macro-F1 is printed beside the same probe on shuffled labels
+templates). `--per-source N` and `--no-headline-stance` audit the mix that `luisterpost train` draws with the
+same options. Each probe's cross-validated macro-F1 is printed beside the same probe on shuffled labels
 and the best single-label answer. A probe well above the shuffled one is a shortcut a model can learn.
 """
 
 from __future__ import annotations
+
+import argparse
 
 import pandas as pd
 
@@ -19,7 +22,11 @@ HEADS = {"stance": ("complaint", "defense", "praise", "neutral"), "sentiment": (
 
 
 def main() -> None:
-    frame = training_data()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--per-source", type=int, metavar="N", help="audit the mix as `train --per-source N` draws it")
+    parser.add_argument("--no-headline-stance", action="store_true", help="as `train --no-headline-stance`")
+    args = parser.parse_args()
+    frame = training_data(per_source=args.per_source, headline_stance=not args.no_headline_stance)
     frame = frame[frame["split"] == "train"].copy()
     frame["abuse"] = frame["abuse"].map(lambda value: str(value) if int(value) in (0, 1) else "")
     mixes = [("training mix", group, frame) for group in FEATURE_GROUPS]
