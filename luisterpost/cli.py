@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="the share of the template corpus's train rows to keep (0..1): less template, more real")
     train.add_argument("--per-source", type=int, metavar="N",
                        help="draw every source's train rows to N, so that no source's label prior dominates")
+    train.add_argument("--whole", action="append", default=[], metavar="SOURCE",
+                       help="with --per-source: keep this source's train rows as they are (e.g. corpus)")
     train.add_argument("--no-headline-stance", action="store_true",
                        help="train no stance on the news headlines (their neutral stance is assumed, not annotated)")
     train.add_argument("--extra-csv", type=Path, action="append", default=[], metavar="FILE",
@@ -240,7 +242,7 @@ def _train(args: argparse.Namespace) -> int:
                         layer_lr=Settings.layer_lr * args.lr_scale, head_lr=Settings.head_lr * args.lr_scale)
     frame = training_data(with_real=not args.corpus_only, data=environment().shared_data,
                           corpus_share=args.corpus_share, per_source=args.per_source,
-                          headline_stance=not args.no_headline_stance)
+                          headline_stance=not args.no_headline_stance, whole=tuple(args.whole))
     if args.extra_csv:
         import pandas as pd
 

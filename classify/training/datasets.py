@@ -214,19 +214,24 @@ def written_posts() -> pd.DataFrame:
                          "split": [post.split for post in posts]}, columns=list(COLUMNS))
 
 
-def balance_sources(frame: pd.DataFrame, per_source: int, seed: int = SEED) -> pd.DataFrame:
+def balance_sources(frame: pd.DataFrame, per_source: int, seed: int = SEED,
+                    whole: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every source's train rows drawn to `per_source` (a small source repeated, a large one thinned), so that
-    no source outweighs another; dev and test rows are kept as they are."""
+    no source outweighs another, except the sources named in `whole`, kept as they are (the corpus a model
+    started from, rehearsed in full); dev and test rows are kept as they are."""
     train = frame[frame["split"] == "train"]
-    drawn = [rows.sample(n=per_source, replace=len(rows) < per_source, random_state=seed)
-             for _, rows in train.groupby("source", sort=True)]
+    drawn = [rows if source in whole else
+             rows.sample(n=per_source, replace=len(rows) < per_source, random_state=seed)
+             for source, rows in train.groupby("source", sort=True)]
     return pd.concat([*drawn, frame[frame["split"] != "train"]], ignore_index=True)
 
 
 def training_data(with_real: bool = True, data: Path | None = None, corpus_share: float = 1.0,
-                  per_source: int | None = None, headline_stance: bool = True) -> pd.DataFrame:
+                  per_source: int | None = None, headline_stance: bool = True,
+                  whole: tuple[str, ...] = ()) -> pd.DataFrame:
     """The template corpus (its train rows subsampled to `corpus_share`), the written posts and, unless
-    `with_real` is off, the real sets; `per_source` draws every source's train rows to that many;
+    `with_real` is off, the real sets; `per_source` draws every source's train rows to that many (but those in
+    `whole`);
     without `headline_stance` the headlines carry no stance (their "neutral" is ours, not annotated)."""
     templated = corpus()
     if corpus_share < 1.0:
@@ -239,7 +244,7 @@ def training_data(with_real: bool = True, data: Path | None = None, corpus_share
     frame = pd.concat(frames, ignore_index=True)[list(COLUMNS)]
     if not headline_stance:
         frame.loc[frame["source"] == "ecosent-headlines", "stance"] = ""
-    return balance_sources(frame, per_source) if per_source else frame
+    return balance_sources(frame, per_source, whole=whole) if per_source else frame
 
 
 def posts_of(frame: pd.DataFrame) -> list[Post]:

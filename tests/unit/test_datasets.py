@@ -181,3 +181,13 @@ def test_missing_app_reviews_name_the_folder(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="app reviews are missing"):
         app_reviews(tmp_path, tmp_path / "app-reviews")
+
+
+def test_a_source_kept_whole_is_neither_thinned_nor_repeated() -> None:
+    from classify.training.datasets import balance_sources
+
+    frame = pd.DataFrame({"text": [f"t{i}" for i in range(120)], "source": ["corpus"] * 100 + ["tweets"] * 20,
+                          "split": "train"})
+    balanced = balance_sources(frame, per_source=50, whole=("corpus",))
+    assert balanced.groupby("source").size().to_dict() == {"corpus": 100, "tweets": 50}
+    assert sorted(balanced.loc[balanced["source"] == "corpus", "text"]) == sorted(f"t{i}" for i in range(100))
