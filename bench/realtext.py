@@ -11,7 +11,8 @@ Rows:
   posts and the app reviews (`classify/corpus/real/app-reviews/`). Choose nothing on them: while
   choosing, run with `--splits dev`, which never reads `heldout/`.
 
-DBRD's reviews are long; `--dbrd N` scores a fixed sample of N (0: all 2,224).
+DBRD's reviews are long; `--dbrd N` scores a fixed sample of N (0: all 2,224). DBRD and the app reviews'
+stars (`app-reviews-stars`) are binary: their accuracy counts a neutral answer wrong.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 from classify.network.registry import DEFAULT_MODEL, load_classifier, model_directory
 from classify.network.transformer import ModelCard
 from classify.serving.model import Classification, Classifier
-from classify.training.datasets import CORPUS_DIR, app_reviews, real_sets, shared_data_dir
+from classify.training.datasets import APP_REVIEWS_DIR, CORPUS_DIR, app_reviews, real_sets, shared_data_dir
 from classify.training.datasets import written_posts as written
 from classify.training.evaluate import head_report
 from luisterpost.offline import classify_all, posts_of
@@ -81,6 +82,7 @@ def heldout_sets(dbrd: int) -> list[Scored]:
     sets = [Scored("corpus", "test", _gold(_read(CORPUS_DIR / "test.csv"))), written_posts("test")]
     apps = app_reviews(shared_data_dir())
     sets.append(Scored("app-reviews", "test", _gold(apps[apps["split"] == "test"])))
+    sets.append(Scored("app-reviews-stars", "test", _gold(app_review_stars(apps[apps["split"] == "test"]))))
     for name in ("semeval_nl_restaurants_test", "political_tweets_nl_test", "ecosent_nl_gold"):
         sets.append(Scored(name, "heldout", _gold(_read(heldout / f"{name}.csv"))))
     reviews = _read(heldout / "dbrd_test.csv")
@@ -99,6 +101,15 @@ def heldout_sets(dbrd: int) -> list[Scored]:
     sets.append(Scored("imsypp_nl_heldout_half", "heldout",
                        _gold(pd.DataFrame({"text": hate["doc"], "abuse": ["1" if a else "0" for a in abusive]}))))
     return sets
+
+
+def app_review_stars(reviews: pd.DataFrame) -> pd.DataFrame:
+    """The same reviews with their authors' stars as a binary sentiment gold (1-2 negative, 4-5 positive, 3 not
+    scored): the measure of the issue's external consumer-review check, where a neutral answer counts wrong."""
+    stars = pd.read_csv(APP_REVIEWS_DIR / "reviews.csv", dtype=str, keep_default_na=False).drop_duplicates("text")
+    rating = reviews["text"].map(stars.set_index("text")["rating"]).astype(int)
+    return pd.DataFrame({"text": reviews["text"], "sentiment": rating.map(
+        lambda value: "negative" if value <= 2 else "positive" if value >= 4 else "")})
 
 
 def predicted(result: Classification, head: str) -> str:
@@ -122,7 +133,8 @@ def table(sets: list[Scored], models: dict[str, Callable[[], Classifier]]) -> li
                 n, macro, accuracy = score(results, scored.frame, head)
                 if n:
                     counts[(scored.name, scored.split, head)] = n
-                    value = f"{macro:.3f}" + (f" (acc {accuracy:.3f})" if scored.name.startswith("dbrd") else "")
+                    binary = scored.name.startswith(("dbrd", "app-reviews-stars"))
+                    value = f"{macro:.3f}" + (f" (acc {accuracy:.3f})" if binary else "")
                     scores[(scored.name, scored.split, head, column)] = value
         del classifier
     lines = ["| set | split | head | n | " + " | ".join(models) + " |", "|---|---|---|---|" + "---|" * len(models)]
