@@ -24,6 +24,6 @@ def test_probes_and_metrics(broker: EmbeddedBroker, prefix: str) -> None:
         ready = httpx.get(f"{base}/readyz").json()
         assert ready == {"ready": True, "checks": {stage: True for stage in STAGES}}
         metrics = httpx.get(f"{base}/metrics").text
-        assert 'luisterpost_model_info{name="luisterpost-e5-small",version="3.1"}' in metrics
+        assert 'luisterpost_model_info{name="luisterpost-e5-small",version="4.0"}' in metrics
         assert 'luisterpost_assigned_partitions{stage="detect"} 1.0' in metrics
         assert httpx.get(f"{base}/nothing").status_code == 404
