@@ -2,8 +2,8 @@
 
 Every loader returns the same frame: `text`, `parent_text`, `stance`, `sentiment`, `abuse`, `source`,
 `split`. An empty label (or `abuse` of -1) means "not labelled for that head" and is not trained on.
-The real sets are split train/dev by a hash of the text; their test splits live in `heldout/` and
-are never read here.
+The shared real sets are split train/dev by a hash of the text; their test splits live in `heldout/` and
+are never read here. The app reviews (`corpus/real/app-reviews/`) keep a test split of their own.
 """
 
 from __future__ import annotations
