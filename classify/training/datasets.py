@@ -34,9 +34,13 @@ def shared_data_dir(configured: Path | None = None) -> Path:
     return configured or Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
+def _bucket(key: str) -> float:
+    """Where `key` falls in [0, 1): the first four bytes of its SHA-256, stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") / 2**32
+
+
 def dev_by_hash(key: str, share: float = DEV_SHARE) -> str:
-    bucket = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") / 2**32
-    return "dev" if bucket < share else "train"
+    return "dev" if _bucket(key) < share else "train"
 
 
 def _frame(texts: pd.Series, *, stance: pd.Series | str = "", sentiment: pd.Series | str = "",
@@ -161,7 +165,7 @@ APP_REVIEWS_DIR = CORPUS_DIR / "real" / "app-reviews"
 
 def split_three_ways(key: str) -> str:
     """70/15/15 train/dev/test by a hash of `key`: a set whose test split lives beside it."""
-    bucket = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") / 2**32
+    bucket = _bucket(key)
     return "test" if bucket < DEV_SHARE else "dev" if bucket < 2 * DEV_SHARE else "train"
 
 
