@@ -235,6 +235,8 @@ def _train(args: argparse.Namespace) -> int:
     from classify.training.datasets import training_data
     from classify.training.train import BUNDLED, Settings, train
 
+    if not args.lr_scale > 0:
+        raise ConfigError(f"--lr-scale: {args.lr_scale} must be above 0 (1: the default learning rates)")
     settings = Settings(base=args.base or BASE_NAME, out=args.out or BUNDLED, epochs=args.epochs,
                         trainable_layers=args.layers, encoder_layers=args.encoder_layers,
                         max_length=args.max_length, seed=args.seed, teacher=args.teacher, distill=args.distill,

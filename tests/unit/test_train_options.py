@@ -29,3 +29,9 @@ def test_lr_scale_makes_the_step_from_a_trained_model_gentler(monkeypatch: pytes
     assert seen["settings"].head_lr == pytest.approx(training.Settings.head_lr * 0.3)
     assert cli.main(["train", "--out", str(tmp_path / "plain")]) == 0
     assert seen["settings"].layer_lr == training.Settings.layer_lr
+
+
+def test_a_learning_rate_scale_of_zero_is_refused_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["train", "--out", str(tmp_path / "still"), "--lr-scale", "0"]) == 2
+    assert "--lr-scale" in capsys.readouterr().err
+    assert not (tmp_path / "still").exists()
