@@ -19,6 +19,9 @@ class ClassifyConfig(BaseModel):
     batch_size: int = Field(default=32, ge=1)
     parent_cache: int = Field(default=100_000, ge=1)
     parent_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)  # texts and ids, counted by size
+    # earlier mentions per partition re-read when classify starts or takes a partition over, so a reply
+    # still finds its parent's text and its thread's brand after a restart; 0: none
+    context_records: int = Field(default=50_000, ge=0)
 
 
 _model_cache: Path | None = None  # None: ~/.cache/luisterpost/models

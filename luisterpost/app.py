@@ -59,7 +59,8 @@ class Pipeline:
         if stage == "classify":
             classifier = load_classifier(config.classify.model, config.classify.precision)
             worker = ClassifyWorker(classifier, config.classify.parent_cache, config.classify.parent_cache_max_bytes)
-            return ClassifyStage(worker, self.topics, config.classify.batch_size, self.metrics)
+            return ClassifyStage(worker, self.topics, config.classify.batch_size, self.metrics,
+                                 read_context=self._read_context if config.classify.context_records else None)
         if stage == "detect":
             lateness = timedelta(seconds=config.detect.allowed_lateness_s)
             return DetectStage(load_rules(config.detect.rules_file), lateness, self.topics, self.metrics,
@@ -92,6 +93,16 @@ class Pipeline:
         try:
             partitions = kafka.partitions_of(reader, self.topics.incidents)
             return [record.value for record in kafka.read_to_end(reader, partitions)] if partitions else []
+        finally:
+            reader.close()
+
+    def _read_context(self, partition: int, end: int) -> list[bytes]:
+        """The mentions before classify's resume point on one partition (its thread context)."""
+        reader = kafka.consumer(self.config.kafka, self.bootstrap, None)
+        try:
+            records = kafka.read_before(reader, self.topics.mentions, partition, end,
+                                        self.config.classify.context_records)
+            return [record.value for record in records]
         finally:
             reader.close()
 

@@ -65,11 +65,15 @@ class ClassifyWorker:
         self.classifier = classifier
         self._parents = ParentTexts(parent_capacity, parent_max_bytes)
 
+    def remember(self, mentions: Sequence[Mention]) -> None:
+        """Keep these texts as parents for later replies (the posts before a restart, re-read)."""
+        for mention in mentions:
+            self._parents.remember(mention.id, mention.text)
+
     def classify(self, mentions: Sequence[Mention]) -> list[ClassifiedMention]:
         """Each mention gains a `classification`; a reply whose parent was never seen is flagged."""
         posts = []
-        for mention in mentions:
-            self._parents.remember(mention.id, mention.text)
+        self.remember(mentions)
         for mention in mentions:
             parent_id = mention.parent_id
             parent_text = self._parents.get(parent_id)
