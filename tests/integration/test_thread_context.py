@@ -8,6 +8,7 @@ import threading
 from luisterpost import kafka
 from luisterpost.app import Pipeline
 from luisterpost.broker import EmbeddedBroker
+from luisterpost.config import Config
 from luisterpost.demo import scenarios
 from luisterpost.demo.scenarios import PILE_ON_START
 from luisterpost.metrics import Metrics
@@ -22,9 +23,9 @@ def untagged_pile_on() -> list[dict[str, object]]:
     return records
 
 
-def classify_until(config: object, bootstrap: str, classified_topic: str, ids: set[str], what: str) -> None:
+def classify_until(config: Config, bootstrap: str, classified_topic: str, ids: set[str], what: str) -> None:
     stopping = threading.Event()
-    pipeline = Pipeline(config, bootstrap, ("ingest", "classify"), Metrics(), stopping).start()  # type: ignore[arg-type]
+    pipeline = Pipeline(config, bootstrap, ("ingest", "classify"), Metrics(), stopping).start()
     try:
         wait_for(lambda: {r["id"] for r in read_json(bootstrap, classified_topic)} >= ids, 120, what)
     finally:

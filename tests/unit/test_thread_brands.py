@@ -118,3 +118,26 @@ def test_the_thread_memory_is_bounded() -> None:
     assert threads.brand_of(mention("r", root="a")) is None  # the oldest root went first
     assert threads.brand_of(mention("r", root="c")) == "coolblue"
     assert threads.brand_of(mention("r", root="x" * 600)) is None  # too long to be real
+
+
+def test_a_new_assignment_recalls_the_thread_before_its_resume_point() -> None:
+    """After a restart the stage's memory is empty: it reads what came before the partition's first record
+    (once per assignment) and only remembers it, so later replies keep their parent and brand."""
+    records = ingested(untagged_pile_on())
+    before, after = records[:5], records[5:]
+    asked: list[tuple[int, int]] = []
+
+    def read_context(partition: int, end: int) -> list[bytes]:
+        asked.append((partition, end))
+        return [record.value for record in before if record.offset < end]
+
+    stage = ClassifyStage(ClassifyWorker(load_classifier("lexicon"), 1000), TOPICS, 32, Metrics(),
+                          read_context=read_context)
+    stage.on_assigned(None, [SimpleNamespace(partition=0)])
+    first = [json.loads(o.value) for o in stage.process(after[:3]).outputs if o.topic == TOPICS.classified]
+    rest = [json.loads(o.value) for o in stage.process(after[3:]).outputs if o.topic == TOPICS.classified]
+    assert asked == [(0, after[0].offset)]  # the resume point, asked once
+    classified = first + rest
+    # none skipped, and the recalled mentions are not classified again
+    assert [r["id"] for r in classified] == [json.loads(r.value)["id"] for r in after]
+    assert all(r["brand"] == "coolblue" and "parent_unseen" not in r.get("flags", []) for r in classified)
