@@ -6,6 +6,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -96,13 +97,13 @@ class Pipeline:
         finally:
             reader.close()
 
-    def _read_context(self, partition: int, end: int) -> list[bytes]:
+    def _read_context(self, partition: int, end: int) -> Iterator[bytes]:
         """The mentions before classify's resume point on one partition (its thread context)."""
         reader = kafka.consumer(self.config.kafka, self.bootstrap, None)
         try:
-            records = kafka.read_before(reader, self.topics.mentions, partition, end,
-                                        self.config.classify.context_records)
-            return [record.value for record in records]
+            for record in kafka.records_before(reader, self.topics.mentions, partition, end,
+                                               self.config.classify.context_records):
+                yield record.value
         finally:
             reader.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -171,23 +171,22 @@ def read_to_end(reader: KafkaConsumer, partitions: list[TopicPartition],
     raise TimeoutError(f"could not read {partitions[0].topic} to its end in {limit_s:g} s")
 
 
-def read_before(reader: KafkaConsumer, topic: str, number: int, end: int, count: int,
-                limit_s: float = 60) -> list[Any]:
-    """The records of partition `number` in [end - count, end): what came before a consumer's resume point.
-    Where retention has already removed some, the reader starts at the earliest left (auto_offset_reset)."""
+def records_before(reader: KafkaConsumer, topic: str, number: int, end: int, count: int,
+                   limit_s: float = 60) -> Iterator[Any]:
+    """The records of partition `number` in [end - count, end), batch by batch (never all in memory: a
+    record may be a megabyte): what came before a consumer's resume point. Where retention has already
+    removed some, the reader starts at the earliest left (auto_offset_reset)."""
     if end <= 0 or count <= 0:
-        return []
+        return
     partition = TopicPartition(topic, number)
     reader.assign([partition])
     reader.seek(partition, max(0, end - count))
-    records: list[Any] = []
     deadline = time.monotonic() + limit_s
     while reader.position(partition) < end:
         if time.monotonic() > deadline:
             raise TimeoutError(f"could not read {partition.topic} up to offset {end} in {limit_s:g} s")
         for batch in reader.poll(timeout_ms=200).values():
-            records.extend(record for record in batch if record.offset < end)
-    return records
+            yield from (record for record in batch if record.offset < end)
 
 
 def partitions_of(reader: KafkaConsumer, topic: str) -> list[TopicPartition]:

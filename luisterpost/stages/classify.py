@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from classify.serving.threads import ThreadBrands
@@ -25,8 +25,8 @@ from luisterpost.stages.dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
-# (partition, resume offset) -> the raw values of the mentions just before that offset
-ReadContext = Callable[[int, int], list[bytes]]
+# (partition, resume offset) -> the raw values of the mentions just before that offset, as they are read
+ReadContext = Callable[[int, int], Iterable[bytes]]
 
 
 def _mention(value: bytes | None) -> Mention | Invalid:
@@ -90,18 +90,19 @@ class ClassifyStage(Stage):
                 resume.setdefault(record.partition, record.offset)
         for partition, offset in resume.items():
             self._without_context.discard(partition)
+            remembered = 0
             try:
-                values = self._read_context(partition, offset)
+                for value in self._read_context(partition, offset):
+                    mention = parse(value)
+                    if not isinstance(mention, Invalid):
+                        self._threads.learn(mention)
+                        self._worker.remember([mention])
+                        remembered += 1
             except Exception as error:  # a missing context costs quality, never the stage
                 log.warning("classify: could not re-read partition %d before offset %d (%s); replies to earlier "
                             "posts are classified without their parent", partition, offset, type(error).__name__)
-                continue
-            earlier = [mention for mention in map(parse, values) if not isinstance(mention, Invalid)]
-            for mention in earlier:
-                self._threads.learn(mention)
-            self._worker.remember(earlier)
             log.info("classify: partition %d: %d earlier mentions re-read for thread context", partition,
-                     len(earlier))
+                     remembered)
 
     def _with_brands(self, mentions: list[Mention]) -> list[Mention]:
         """Replies without a brand take their thread root's (roots later in the batch included); a reply
