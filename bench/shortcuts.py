@@ -3,9 +3,10 @@
 `python bench/shortcuts.py` fits a probe (`classify/training/shortcuts.py`) on the training split of the corpus
 plus the real sets, per head, on surface features (length, punctuation, capitals, emoji, links, reply
 or not), on the source id alone, and on both; and on the corpus alone with surface features (its
-templates). `--per-source N` and `--no-headline-stance` audit the mix that `luisterpost train` draws with the
-same options. Each probe's cross-validated macro-F1 is printed beside the same probe on shuffled labels
-and the best single-label answer. A probe well above the shuffled one is a shortcut a model can learn.
+templates), and on each real source alone (what real text itself carries). `--per-source N` and
+`--no-headline-stance` audit the mix that `luisterpost train` draws with the same options. Each probe's
+cross-validated macro-F1 is printed beside the same probe on shuffled labels and the best single-label
+answer. A probe well above the shuffled one is a shortcut a model can learn.
 """
 
 from __future__ import annotations
@@ -31,10 +32,15 @@ def main() -> None:
     frame["abuse"] = frame["abuse"].map(lambda value: str(value) if int(value) in (0, 1) else "")
     mixes = [("training mix", group, frame) for group in FEATURE_GROUPS]
     mixes.append(("corpus only", "surface", frame[frame["source"] == "corpus"]))
+    # what real text carries by itself: a real source's own length and punctuation against its own labels
+    mixes += [(f"{source} only", "surface", rows) for source, rows in frame.groupby("source", sort=True)
+              if source not in ("corpus", "posts")]
     print("| rows | head | features | n | probe macro-F1 | shuffled labels | one label |")
     print("|---|---|---|---|---|---|---|")
     for name, group, rows in mixes:
         for head, names in HEADS.items():
+            if not rows[head].isin(names).any():  # a source without this head's labels
+                continue
             audit = audit_head(pd.DataFrame(rows), head, names, group)
             print(f"| {name} | {head} | {group} | {audit.rows} | {audit.probe_macro_f1:.3f} | "
                   f"{audit.shuffled_macro_f1:.3f} | {audit.one_label_macro_f1:.3f} |")
